@@ -1,0 +1,134 @@
+"""Refuse bad answers before anything is written.
+
+Cookiecutter runs this hook before it renders any file and deletes the
+half-made output folder when it exits non-zero, so a refused answer leaves
+nothing behind. Each check prints one line naming the field at fault.
+Standard library only, and no network: rendering must work offline.
+"""
+
+import keyword
+import re
+import sys
+import zoneinfo
+
+PROJECT_NAME = {{ cookiecutter.project_name | tojson }}
+PROJECT_SLUG = {{ cookiecutter.project_slug | tojson }}
+DESCRIPTION = {{ cookiecutter.description | tojson }}
+AUTHOR_NAME = {{ cookiecutter.author_name | tojson }}
+EMAIL = {{ cookiecutter.email | tojson }}
+WEB_FRAMEWORK = {{ cookiecutter.web_framework | tojson }}
+SCHEDULER = {{ cookiecutter.scheduler | tojson }}
+TIMEZONE = {{ cookiecutter.timezone | tojson }}
+PYTHON_VERSION = {{ cookiecutter.python_version | tojson }}
+
+SUPPORTED_PYTHON_VERSIONS = ("3.11", "3.12", "3.13", "3.14")
+MAX_SLUG_LENGTH = 32
+
+# Names the generated project imports, runs or tests with. A package with one
+# of these names would shadow the real module on sys.path.
+THIRD_PARTY_IMPORTS = {
+    "billiard",
+    "celery",
+    "cron_descriptor",
+    "django",
+    "django_celery_beat",
+    "flower",
+    "honcho",
+    "httpx",
+    "kombu",
+    "pytest",
+    "pytest_httpserver",
+    "redbeat",
+    "redis",
+    "ruff",
+    "test",
+    "tests",
+    "time_machine",
+    "vine",
+}
+
+SLUG_PATTERN = re.compile(r"[a-z_][a-z0-9_]*")
+EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# Quotes, backslashes and control characters would break the TOML, Python
+# and YAML files these answers are written into.
+UNSAFE_TEXT = re.compile(r'["\\\x00-\x1f\x7f]')
+
+
+def check_text(field, value):
+    if not value.strip():
+        return f"{field}: must not be empty"
+    if UNSAFE_TEXT.search(value):
+        return f"{field}: {value!r} contains a quote, backslash or control character"
+    return None
+
+
+def check_slug(slug):
+    if not SLUG_PATTERN.fullmatch(slug):
+        return (
+            f"project_slug: {slug!r} is not a lowercase Python identifier "
+            "(a-z, 0-9 and _, not starting with a digit)"
+        )
+    if len(slug) > MAX_SLUG_LENGTH:
+        return f"project_slug: {slug!r} is longer than {MAX_SLUG_LENGTH} characters"
+    if keyword.iskeyword(slug) or keyword.issoftkeyword(slug):
+        return f"project_slug: {slug!r} is a Python keyword"
+    if slug in sys.stdlib_module_names or slug in THIRD_PARTY_IMPORTS:
+        return f"project_slug: {slug!r} would shadow the {slug!r} module the project imports"
+    return None
+
+
+def check_email(email):
+    if not EMAIL_PATTERN.fullmatch(email):
+        return f"email: {email!r} is not an e-mail address"
+    return None
+
+
+def check_timezone(name):
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        return f"timezone: {name!r} is not an IANA time zone name (for example UTC or Europe/Paris)"
+    return None
+
+
+def check_python_version(version):
+    if version not in SUPPORTED_PYTHON_VERSIONS:
+        supported = ", ".join(SUPPORTED_PYTHON_VERSIONS)
+        return f"python_version: {version!r} is not supported (choose one of {supported})"
+    return None
+
+
+def check_framework_and_scheduler(framework, scheduler):
+    if scheduler == "database" and framework != "django":
+        return "scheduler: 'database' stores schedules with django-celery-beat and needs web_framework=django"
+    # Options a later release builds; refuse them rather than render a broken project.
+    if framework == "django":
+        return "web_framework: 'django' is not available in this version of the template yet; use 'none'"
+    if scheduler == "redis":
+        return "scheduler: 'redis' is not available in this version of the template yet; use 'file'"
+    return None
+
+
+def find_first_error():
+    checks = (
+        lambda: check_text("project_name", PROJECT_NAME),
+        lambda: check_slug(PROJECT_SLUG),
+        lambda: check_text("description", DESCRIPTION),
+        lambda: check_text("author_name", AUTHOR_NAME),
+        lambda: check_email(EMAIL),
+        lambda: check_timezone(TIMEZONE),
+        lambda: check_python_version(PYTHON_VERSION),
+        lambda: check_framework_and_scheduler(WEB_FRAMEWORK, SCHEDULER),
+    )
+    for check in checks:
+        error = check()
+        if error:
+            return error
+    return None
+
+
+if __name__ == "__main__":
+    error = find_first_error()
+    if error:
+        print(f"ERROR: {error}", file=sys.stderr)
+        sys.exit(1)

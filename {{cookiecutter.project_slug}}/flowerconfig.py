@@ -1,0 +1,9 @@
+"""Flower's configuration, read by ``celery flower`` from the project root.
+
+Flower will not start without FLOWER_USER and FLOWER_PASSWORD; it listens on
+FLOWER_ADDRESS (127.0.0.1 unless set) and FLOWER_PORT (5555).
+"""
+
+from {{ cookiecutter.project_slug }}.settings import flower_options
+
+basic_auth, address, port = flower_options()

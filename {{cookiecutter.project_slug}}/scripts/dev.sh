@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Run the processes of Procfile.dev together through honcho, in one terminal.
+# With REDIS_URL unset (in the environment and in .env), start a private
+# redis-server on a free loopback port that lives as long as this script.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ -f .env ]; then
+    set -a
+    # shellcheck disable=SC1091
+    . ./.env
+    set +a
+fi
+
+if [ -z "${REDIS_URL:-}" ]; then
+    if ! command -v redis-server >/dev/null; then
+        echo "error: REDIS_URL is not set and redis-server is not on the PATH; install Redis or set REDIS_URL" >&2
+        exit 1
+    fi
+    port=$(uv run python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    redis_dir=$(mktemp -d)
+    redis-server --port "$port" --bind 127.0.0.1 --dir "$redis_dir" --save "" --appendonly no --loglevel warning &
+    redis_pid=$!
+    trap 'kill "$redis_pid" 2>/dev/null; rm -rf "$redis_dir"' EXIT
+    export REDIS_URL="redis://127.0.0.1:$port/0"
+    echo "Started a private redis-server for this session at $REDIS_URL"
+fi
+
+uv run honcho -f Procfile.dev start

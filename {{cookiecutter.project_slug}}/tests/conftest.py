@@ -1,0 +1,176 @@
+"""Real parts for the tests: a private redis-server, worker and beat processes.
+
+The project reads its environment when ``settings`` is first imported, so the
+server starts in ``pytest_configure``, before any test module imports the
+project. Every test that uses Redis gets an empty database.
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+APP = "{{ cookiecutter.project_slug }}.celery_app"
+
+# Settings for every process the tests start: quick retries, a private state dir.
+TEST_ENVIRONMENT = {
+    "SYNC_RETRY_BACKOFF": "1",
+    "SYNC_MAX_RETRIES": "2",
+    "TIMEZONE": "UTC",
+}
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(condition, timeout, message):
+    """Poll ``condition`` until it returns something truthy; fail after ``timeout`` s.
+
+    ``message`` may be a function, called on failure (to show a log, say).
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    pytest.fail(f"{message() if callable(message) else message} (waited {timeout} s)")
+
+
+def ping_redis(port):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+class RedisServer:
+    """A throwaway redis-server on a free loopback port, persisting nothing."""
+
+    def __init__(self):
+        executable = shutil.which("redis-server")
+        if executable is None:
+            raise pytest.UsageError(
+                "the tests need redis-server on the PATH (apt install redis-server)"
+            )
+        self.port = free_port()
+        self.directory = tempfile.mkdtemp(prefix="redis-")
+        self.process = subprocess.Popen(
+            [
+                executable,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                self.directory,
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        wait_for(lambda: ping_redis(self.port), 10, "redis-server did not answer PING")
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def pytest_configure(config):
+    config.redis_server = RedisServer()
+    os.environ.update(TEST_ENVIRONMENT, REDIS_URL=config.redis_server.url)
+    os.environ["STATE_DIR"] = tempfile.mkdtemp(prefix="state-")
+
+
+def pytest_unconfigure(config):
+    if hasattr(config, "redis_server"):
+        config.redis_server.stop()
+        shutil.rmtree(os.environ["STATE_DIR"], ignore_errors=True)
+
+
+@pytest.fixture
+def redis():
+    """The project's Redis client, on an empty database."""
+    from {{ cookiecutter.project_slug }}.redis_client import get_redis
+
+    client = get_redis()
+    client.flushdb()
+    return client
+
+
+class CeleryProcess:
+    """``celery -A <app> <command>`` as a real subprocess, its log in a file."""
+
+    def __init__(self, command, log_path, environment=None):
+        self.log_path = log_path
+        self.log_file = open(log_path, "w")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", APP, *command, "--loglevel=INFO"],
+            cwd=PROJECT_ROOT,
+            env={**os.environ, **(environment or {})},
+            stdout=self.log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def log(self):
+        return self.log_path.read_text()
+
+    def stop(self):
+        if self.process.poll() is None:
+            # TERM to the whole group: the worker's pool children go with it.
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.log_file.close()
+
+
+@pytest.fixture(scope="session")
+def worker(tmp_path_factory):
+    """A real worker process, running until the end of the session."""
+    from {{ cookiecutter.project_slug }}.celery_app import app
+
+    process = CeleryProcess(
+        ["worker", "--concurrency=2", "--without-gossip", "--without-mingle"],
+        tmp_path_factory.mktemp("worker") / "worker.log",
+    )
+    try:
+        wait_for(lambda: app.control.ping(timeout=0.5), 30, "the worker did not answer a ping")
+        yield process
+    finally:
+        process.stop()
+
+
+@pytest.fixture
+def start_beat(tmp_path):
+    """Start a real beat process; it is stopped when the test ends."""
+    started = []
+
+    def start(**environment):
+        process = CeleryProcess(["beat"], tmp_path / f"beat-{len(started)}.log", environment)
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.stop()

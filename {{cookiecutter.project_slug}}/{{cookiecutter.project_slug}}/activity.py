@@ -1,0 +1,55 @@
+"""A count of task outcomes per day, kept in Redis for the weekly report."""
+
+import logging
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import redis
+from celery.signals import task_postrun
+
+from .redis_client import get_redis, key
+from .settings import settings
+
+logger = logging.getLogger(__name__)
+
+# Long enough for a report about last week to be generated late.
+RETENTION = timedelta(days=40)
+
+
+def today():
+    """Today's date in the project time zone, the one schedules run in."""
+    return datetime.now(ZoneInfo(settings.timezone)).date()
+
+
+def day_key(day):
+    return key("activity", day.isoformat())
+
+
+def count_outcome(task_name, state, day):
+    """Add one to the count of ``task_name`` ending in ``state`` on ``day``."""
+    pipe = get_redis().pipeline()
+    pipe.hincrby(day_key(day), f"{task_name}:{state}", 1)
+    pipe.expire(day_key(day), RETENTION)
+    pipe.execute()
+
+
+def outcomes_on(day):
+    """``{"task.name": {"SUCCESS": 3, "FAILURE": 1}}`` for one day."""
+    counts = {}
+    for field, count in get_redis().hgetall(day_key(day)).items():
+        task_name, _, state = field.rpartition(":")
+        counts.setdefault(task_name, {})[state] = int(count)
+    return counts
+
+
+def _count_finished_task(task=None, state=None, **kwargs):
+    try:
+        count_outcome(task.name, state, today())
+    except redis.RedisError as exc:
+        # Bookkeeping must never fail the task it is counting.
+        logger.warning("Could not record the outcome of %s: %s", task.name, exc)
+
+
+def record_task_outcomes():
+    """Count every task outcome in the process that calls this (the worker)."""
+    task_postrun.connect(_count_finished_task, weak=False)

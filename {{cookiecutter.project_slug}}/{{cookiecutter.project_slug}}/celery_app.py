@@ -1,0 +1,72 @@
+"""The Celery application: ``celery -A {{ cookiecutter.project_slug }}.celery_app worker|beat``.
+
+Configured for periodic maintenance work: messages are JSON only, every task
+has a time limit, and a task lost with its worker is delivered again.
+"""
+
+import ssl
+from datetime import timedelta
+
+from celery import Celery
+
+from . import activity
+from .beat_schedule import BEAT_SCHEDULE
+from .settings import settings
+
+TASK_MODULES = [
+    "{{ cookiecutter.project_slug }}.tasks.cache",
+    "{{ cookiecutter.project_slug }}.tasks.external_sync",
+    "{{ cookiecutter.project_slug }}.tasks.heartbeat",
+    "{{ cookiecutter.project_slug }}.tasks.records",
+    "{{ cookiecutter.project_slug }}.tasks.reports",
+]
+
+# An unacknowledged message goes back to the queue after this long. It must be
+# longer than any task may run, or a slow task is handed to a second worker
+# while the first is still on it.
+VISIBILITY_TIMEOUT_SECONDS = max(3600, 2 * settings.task_time_limit)
+
+# Beat sleeps until the next entry is due, but never longer than this. With
+# the schedule fixed in code the only thing a shorter sleep buys is noticing
+# a clock jump sooner, so a minute is plenty.
+BEAT_MAX_LOOP_INTERVAL_SECONDS = 60
+
+app = Celery("{{ cookiecutter.project_slug }}", include=TASK_MODULES)
+
+app.conf.update(
+    broker_url=settings.redis_url,
+    result_backend=settings.redis_url,
+    broker_connection_retry_on_startup=True,
+    broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT_SECONDS},
+    result_backend_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT_SECONDS},
+    # JSON only: a worker that accepted pickle would run whatever code
+    # anyone able to write to Redis put in a message.
+    task_serializer="json",
+    result_serializer="json",
+    accept_content=["json"],
+    result_accept_content=["json"],
+    result_expires=timedelta(days=1),
+    task_soft_time_limit=settings.task_soft_time_limit,
+    task_time_limit=settings.task_time_limit,
+    # Long maintenance tasks: a worker takes one message at a time so a
+    # second one never waits behind a long run while another worker idles.
+    worker_prefetch_multiplier=1,
+    # Events let Flower show tasks as they are sent, start and finish.
+    worker_send_task_events=True,
+    task_send_sent_event=True,
+    task_track_started=True,
+    timezone=settings.timezone,
+    enable_utc=True,
+    beat_schedule=BEAT_SCHEDULE,
+    beat_scheduler="{{ cookiecutter.project_slug }}.schedulers:StateDirScheduler",
+    beat_schedule_filename=str(settings.state_dir / "celerybeat-schedule"),
+    beat_max_loop_interval=BEAT_MAX_LOOP_INTERVAL_SECONDS,
+)
+
+if settings.redis_url.startswith("rediss://"):
+    # Celery refuses a rediss:// URL unless told how to check the server's
+    # certificate; check it, as redis-py does by default.
+    app.conf.broker_use_ssl = {"ssl_cert_reqs": ssl.CERT_REQUIRED}
+    app.conf.redis_backend_use_ssl = {"ssl_cert_reqs": ssl.CERT_REQUIRED}
+
+activity.record_task_outcomes()

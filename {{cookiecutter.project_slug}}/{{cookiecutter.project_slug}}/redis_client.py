@@ -1,0 +1,38 @@
+"""The one Redis connection pool the project's own code uses, and its key names.
+
+Celery keeps its own connections for the broker and results; this pool is for
+what the tasks store (records, watermarks, reports, the heartbeat).
+"""
+
+from functools import cache
+
+import redis
+
+from .settings import settings
+
+KEY_PREFIX = "{{ cookiecutter.project_slug }}"
+
+# A task must fail fast when Redis is gone rather than hang until its time
+# limit; Celery retries or the next beat tick runs it again.
+SOCKET_TIMEOUT_SECONDS = 5
+
+
+def key(*parts):
+    """The project's name for a Redis key, e.g. ``key("records", 42)``.
+
+    Every key carries the project prefix so the project can share a Redis
+    with others and its keys can be found with one SCAN pattern.
+    """
+    return ":".join([KEY_PREFIX, *map(str, parts)])
+
+
+@cache
+def get_redis():
+    """A client for ``REDIS_URL`` that returns str, not bytes."""
+    return redis.Redis.from_url(
+        settings.redis_url,
+        decode_responses=True,
+        socket_timeout=SOCKET_TIMEOUT_SECONDS,
+        socket_connect_timeout=SOCKET_TIMEOUT_SECONDS,
+        health_check_interval=30,
+    )

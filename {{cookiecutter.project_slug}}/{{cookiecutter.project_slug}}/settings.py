@@ -1,0 +1,141 @@
+"""Settings read from the environment, once, in one place.
+
+Every process of the project (worker, beat, Flower, the commands) takes its
+configuration from ``settings`` here. A value the project cannot use stops
+start-up with one line naming the variable, instead of a traceback from deep
+inside Celery minutes later.
+"""
+
+import os
+import zoneinfo
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+REDIS_SCHEMES = ("redis", "rediss", "unix")
+HTTP_SCHEMES = ("http", "https")
+
+
+class SettingsError(SystemExit):
+    """An environment variable holds a value the project cannot use.
+
+    It is a SystemExit so that, uncaught, it prints its one line and exits 1.
+    """
+
+    def __init__(self, variable, problem):
+        super().__init__(f"Invalid environment variable {variable}: {problem}")
+        self.variable = variable
+
+
+def _redis_url(environ, name, default):
+    value = environ.get(name, default)
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError as exc:
+        raise SettingsError(name, f"{value!r} is not a URL ({exc})") from None
+    if parts.scheme not in REDIS_SCHEMES:
+        raise SettingsError(name, f"{value!r} must start with redis://, rediss:// or unix://")
+    if parts.scheme != "unix" and not parts.hostname:
+        raise SettingsError(name, f"{value!r} has no host")
+    database = parts.path.lstrip("/")
+    if parts.scheme != "unix" and database and not database.isdigit():
+        raise SettingsError(name, f"{value!r} names database {database!r}, which is not a number")
+    return value
+
+
+def _http_url(environ, name, default=""):
+    value = environ.get(name, default)
+    if value and urlsplit(value).scheme not in HTTP_SCHEMES:
+        raise SettingsError(name, f"{value!r} must start with http:// or https://")
+    return value
+
+
+def _positive_int(environ, name, default):
+    value = environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise SettingsError(name, f"{value!r} is not a whole number") from None
+    if number <= 0:
+        raise SettingsError(name, f"{value!r} must be greater than 0")
+    return number
+
+
+def _timezone(environ, name, default):
+    value = environ.get(name, default)
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        raise SettingsError(name, f"{value!r} is not an IANA time zone name") from None
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    redis_url: str
+    timezone: str
+    heartbeat_interval: int
+    heartbeat_max_age: int
+    task_soft_time_limit: int
+    task_time_limit: int
+    state_dir: Path
+    cache_key_prefix: str
+    sync_source_url: str
+    sync_max_retries: int
+    sync_retry_backoff: int
+    archive_after_days: int
+    archive_retention_days: int
+
+    @classmethod
+    def from_environ(cls, environ):
+        heartbeat_interval = _positive_int(environ, "HEARTBEAT_INTERVAL", 60)
+        soft_time_limit = _positive_int(environ, "TASK_SOFT_TIME_LIMIT", 300)
+        time_limit = _positive_int(environ, "TASK_TIME_LIMIT", soft_time_limit + 60)
+        if time_limit <= soft_time_limit:
+            # The soft limit raises inside the task so it can clean up; the
+            # hard limit kills it. A hard limit first leaves no time to clean up.
+            raise SettingsError(
+                "TASK_TIME_LIMIT",
+                f"{time_limit} must be greater than TASK_SOFT_TIME_LIMIT ({soft_time_limit})",
+            )
+        return cls(
+            redis_url=_redis_url(environ, "REDIS_URL", "redis://localhost:6379/0"),
+            timezone=_timezone(environ, "TIMEZONE", "{{ cookiecutter.timezone }}"),
+            heartbeat_interval=heartbeat_interval,
+            heartbeat_max_age=_positive_int(environ, "HEARTBEAT_MAX_AGE", 3 * heartbeat_interval),
+            task_soft_time_limit=soft_time_limit,
+            task_time_limit=time_limit,
+            state_dir=Path(environ.get("STATE_DIR") or "state").resolve(),
+            cache_key_prefix=environ.get("CACHE_KEY_PREFIX") or "cache:",
+            sync_source_url=_http_url(environ, "SYNC_SOURCE_URL"),
+            sync_max_retries=_positive_int(environ, "SYNC_MAX_RETRIES", 5),
+            sync_retry_backoff=_positive_int(environ, "SYNC_RETRY_BACKOFF", 10),
+            archive_after_days=_positive_int(environ, "ARCHIVE_AFTER_DAYS", 90),
+            archive_retention_days=_positive_int(environ, "ARCHIVE_RETENTION_DAYS", 365),
+        )
+
+
+settings = Settings.from_environ(os.environ)
+
+
+def flower_options(environ=os.environ):
+    """Flower's ``basic_auth``, ``address`` and ``port``, from FLOWER_* variables.
+
+    Flower shows every task's arguments and results and can revoke tasks and
+    shut workers down, so a missing login is an error, not a default, and it
+    listens on the loopback interface unless FLOWER_ADDRESS says otherwise.
+    """
+    user = environ.get("FLOWER_USER", "")
+    password = environ.get("FLOWER_PASSWORD", "")
+    if not user:
+        raise SettingsError("FLOWER_USER", "is not set; Flower will not run without a login")
+    if len(password) < 12:
+        raise SettingsError(
+            "FLOWER_PASSWORD",
+            "must be at least 12 characters; Flower will not run without a login",
+        )
+    address = environ.get("FLOWER_ADDRESS") or "127.0.0.1"
+    return [f"{user}:{password}"], address, _positive_int(environ, "FLOWER_PORT", 5555)
