@@ -34,7 +34,7 @@ def count_outcome(task_name, state, day):
 
 
 def outcomes_on(day):
-    """``{"task.name": {"SUCCESS": 3, "FAILURE": 1}}`` for one day."""
+    """Each task name mapped to its count per final state, on one day."""
     counts = {}
     for field, count in get_redis().hgetall(day_key(day)).items():
         task_name, _, state = field.rpartition(":")
