@@ -159,7 +159,13 @@ def test_describes_each_schedule_in_words(name, words):
 
 @pytest.mark.parametrize(
     ("seconds", "words"),
-    [(1, "Every second"), (60, "Every minute"), (90, "Every 90 seconds"), (7200, "Every 2 hours")],
+    [
+        (1, "Every second"),
+        (60, "Every minute"),
+        (90, "Every 90 seconds"),
+        (7200, "Every 2 hours"),
+        (0.5, "Every 0.5 seconds"),
+    ],
 )
 def test_describes_intervals_in_the_largest_whole_unit(seconds, words):
     assert describe_interval(timedelta(seconds=seconds)) == words

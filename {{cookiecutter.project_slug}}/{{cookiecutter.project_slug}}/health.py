@@ -21,7 +21,7 @@ from .tasks.heartbeat import HEARTBEAT_KEY
 TIMEOUT_SECONDS = 1.0
 
 
-def check_heartbeat(client):
+def check_redis_and_heartbeat(client):
     """Redis answers, and the last heartbeat is younger than HEARTBEAT_MAX_AGE."""
     checks = {}
     try:
@@ -71,7 +71,7 @@ def main(argv=None):
         socket_connect_timeout=TIMEOUT_SECONDS,
         retry=Retry(NoBackoff(), 0),
     )
-    checks = check_heartbeat(client)
+    checks = check_redis_and_heartbeat(client)
     if args.workers and checks["redis"]["ok"]:
         checks["workers"] = check_workers()
     healthy = all(check["ok"] for check in checks.values())

@@ -20,12 +20,13 @@ UNITS = (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1))
 
 
 def describe_interval(interval: timedelta):
-    seconds = int(interval.total_seconds())
+    """ "Every 10 minutes": the interval in the largest unit that divides it."""
+    seconds = interval.total_seconds()
     for unit, size in UNITS:
-        if seconds % size == 0:
-            count = seconds // size
-            return f"Every {unit}" if count == 1 else f"Every {count} {unit}s"
-    return f"Every {interval}"  # unreachable: every whole number of seconds matches "second"
+        count, remainder = divmod(seconds, size)
+        if count and not remainder:
+            return f"Every {unit}" if count == 1 else f"Every {count:g} {unit}s"
+    return f"Every {seconds:g} seconds"
 
 
 def describe_crontab(schedule: crontab):
