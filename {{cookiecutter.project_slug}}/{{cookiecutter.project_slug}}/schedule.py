@@ -20,7 +20,7 @@ UNITS = (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1))
 
 
 def describe_interval(interval: timedelta):
-    """ "Every 10 minutes": the interval in the largest unit that divides it."""
+    """The interval in words, in the largest unit that divides it: "Every 10 minutes"."""
     seconds = interval.total_seconds()
     for unit, size in UNITS:
         count, remainder = divmod(seconds, size)
