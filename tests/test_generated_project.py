@@ -2,24 +2,32 @@
 
 import subprocess
 
+import pytest
+
 
 def run(command, project, timeout):
     return subprocess.run(command, cwd=project, capture_output=True, text=True, timeout=timeout)
 
 
-def test_generated_test_suite_passes(default_project):
-    """``make install test`` in a fresh render: real Redis, worker and beat inside."""
-    result = run(["make", "install", "test"], default_project, timeout=600)
+@pytest.fixture(scope="module")
+def installed_project(default_project):
+    """The default render after ``make install``, done once for this module."""
+    result = run(["make", "install"], default_project, timeout=600)
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
+    return default_project
+
+
+def test_generated_test_suite_passes(installed_project):
+    """``make install`` then ``make test`` in a fresh render: real Redis, worker and beat inside."""
+    result = run(["make", "test"], installed_project, timeout=600)
 
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
     assert " passed" in result.stdout
     assert " failed" not in result.stdout
 
 
-def test_make_schedule_lists_every_entry(default_project):
-    run(["make", "install"], default_project, timeout=600)
-
-    result = run(["make", "schedule"], default_project, timeout=120)
+def test_make_schedule_lists_every_entry(installed_project):
+    result = run(["make", "schedule"], installed_project, timeout=120)
 
     assert result.returncode == 0, result.stderr
     for entry in [

@@ -57,6 +57,20 @@ def ping_redis(port):
         return False
 
 
+def run_health(*args, **environment):
+    """Run ``python -m <package>.health``; return its result and how long it took."""
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "{{ cookiecutter.project_slug }}.health", *args],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **environment},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    return result, time.monotonic() - started
+
+
 class RedisServer:
     """A throwaway redis-server on a free loopback port, persisting nothing."""
 

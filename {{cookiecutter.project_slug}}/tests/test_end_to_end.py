@@ -1,10 +1,8 @@
 """Real beat and worker processes: beat sends on schedule, the worker runs it."""
 
 import json
-import subprocess
-import sys
 
-from conftest import PROJECT_ROOT, wait_for
+from conftest import PROJECT_ROOT, run_health, wait_for
 
 from {{ cookiecutter.project_slug }}.tasks.heartbeat import HEARTBEAT_KEY
 
@@ -23,13 +21,7 @@ def test_beat_sends_the_heartbeat_and_a_worker_runs_it(redis, worker, start_beat
     seen = set()
     wait_for(lambda: heartbeat_times(redis, seen), 30, lambda: f"no heartbeats ran:\n{beat.log()}")
 
-    health = subprocess.run(
-        [sys.executable, "-m", "{{ cookiecutter.project_slug }}.health", "--workers"],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    health, _ = run_health("--workers")
     assert health.returncode == 0, health.stdout
     assert json.loads(health.stdout)["checks"]["workers"]["ok"] is True
     assert "Sending due task heartbeat" in beat.log()

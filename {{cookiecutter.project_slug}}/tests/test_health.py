@@ -1,27 +1,11 @@
 """``python -m {{ cookiecutter.project_slug }}.health``: JSON out, exit code for monitors."""
 
 import json
-import os
-import subprocess
-import sys
 import time
 
-from conftest import PROJECT_ROOT, free_port
+from conftest import free_port, run_health
 
 from {{ cookiecutter.project_slug }}.tasks.heartbeat import HEARTBEAT_KEY
-
-
-def run_health(*args, **environment):
-    started = time.monotonic()
-    result = subprocess.run(
-        [sys.executable, "-m", "{{ cookiecutter.project_slug }}.health", *args],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, **environment},
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    return result, time.monotonic() - started
 
 
 def test_unhealthy_before_any_heartbeat(redis):
