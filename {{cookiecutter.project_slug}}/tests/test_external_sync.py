@@ -32,7 +32,7 @@ def test_unchanged_items_keep_their_updated_at(redis, httpserver: HTTPServer):
 
 def test_skips_when_no_source_is_configured(redis):
     assert not settings.sync_source_url
-    assert sync_external_data() == {"skipped": "SYNC_SOURCE_URL is not set"}
+    assert sync_external_data() == {"skipped": True, "reason": "SYNC_SOURCE_URL is not set"}
 
 
 def test_retries_with_backoff_until_the_source_recovers(redis, worker, httpserver: HTTPServer):

@@ -5,6 +5,7 @@ from celery.utils.log import get_task_logger
 
 from .. import record_store
 from ..celery_app import app
+from ..locks import single_instance
 from ..settings import settings
 
 logger = get_task_logger(__name__)
@@ -47,6 +48,9 @@ def _records_from(response):
     retry_backoff_max=600,
     retry_jitter=True,
 )
+# Two syncs of one source at once would race on the same records; syncs of
+# different sources (another ``url``) may run side by side.
+@single_instance(by_arguments=True)
 def sync_external_data(self, url=None):
     """Fetch a JSON list of objects with an ``id`` and store each as a record.
 
@@ -56,7 +60,7 @@ def sync_external_data(self, url=None):
     url = url or settings.sync_source_url
     if not url:
         logger.info("Skipping sync: SYNC_SOURCE_URL is not set")
-        return {"skipped": "SYNC_SOURCE_URL is not set"}
+        return {"skipped": True, "reason": "SYNC_SOURCE_URL is not set"}
     attempt = self.request.retries + 1
     logger.info("Fetching %s (attempt %d of %d)", url, attempt, self.max_retries + 1)
     response = httpx.get(url, timeout=HTTP_TIMEOUT, follow_redirects=True)

@@ -2,7 +2,9 @@
 
 All three tasks are idempotent: a run repeated after a worker died in the
 middle of it (``acks_late``) does the same thing again and ends in the same
-state.
+state. Refreshing also runs alone (``single_instance``): two overlapping runs
+would work through the same backlog twice, and the slower one would move the
+watermark back when it finished.
 """
 
 import time
@@ -12,6 +14,7 @@ from celery.utils.log import get_task_logger
 
 from .. import record_store
 from ..celery_app import app
+from ..locks import single_instance
 from ..settings import settings
 from ..watermarks import read_watermark, write_watermark
 
@@ -30,6 +33,7 @@ def _isoformat(timestamp):
 
 
 @app.task(acks_late=True, reject_on_worker_lost=True)
+@single_instance()
 def refresh_stale_records():
     """Recompute the derived data of every record changed since the last success.
 
