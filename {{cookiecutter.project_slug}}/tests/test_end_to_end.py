@@ -1,30 +1,50 @@
-"""Real beat and worker processes: beat sends on schedule, the worker runs it."""
+"""Real beat and worker processes: beat sends on schedule, the worker runs it,
+and health tells when beat is gone."""
 
 import json
 
 from conftest import PROJECT_ROOT, run_health, wait_for
 
-from {{ cookiecutter.project_slug }}.tasks.heartbeat import HEARTBEAT_KEY
+from {{ cookiecutter.project_slug }}.redis_client import HEARTBEAT_KEY
+
+# A 1-second heartbeat counts as dead after 3 seconds without one.
+HEARTBEAT = {"HEARTBEAT_INTERVAL": "1", "HEARTBEAT_MAX_AGE": "3"}
 
 
-def heartbeat_times(redis, seen):
-    ran_at = redis.hget(HEARTBEAT_KEY, "ran_at")
-    if ran_at:
-        seen.add(ran_at)
-    return len(seen) >= 3
+def health():
+    result, _ = run_health("--workers", **HEARTBEAT)
+    return result.returncode, json.loads(result.stdout)["checks"]
 
 
-def test_beat_sends_the_heartbeat_and_a_worker_runs_it(redis, worker, start_beat, tmp_path):
+def healthy():
+    return health()[0] == 0
+
+
+def unhealthy_checks():
+    returncode, checks = health()
+    return checks if returncode == 1 else None
+
+
+def test_health_follows_beat_as_it_stops_and_starts(redis, worker, start_beat, tmp_path):
     state_dir = tmp_path / "state"
-    beat = start_beat(HEARTBEAT_INTERVAL="1", STATE_DIR=str(state_dir))
+    beat = start_beat(STATE_DIR=str(state_dir), **HEARTBEAT)
 
-    seen = set()
-    wait_for(lambda: heartbeat_times(redis, seen), 30, lambda: f"no heartbeats ran:\n{beat.log()}")
-
-    health, _ = run_health("--workers")
-    assert health.returncode == 0, health.stdout
-    assert json.loads(health.stdout)["checks"]["workers"]["ok"] is True
+    wait_for(healthy, 30, lambda: f"never healthy:\n{beat.log()}")
     assert "Sending due task heartbeat" in beat.log()
+    ran_at = float(redis.hget(HEARTBEAT_KEY, "ran_at"))
+    wait_for(
+        lambda: float(redis.hget(HEARTBEAT_KEY, "ran_at")) > ran_at,
+        10,
+        "the worker ran no second heartbeat",
+    )
     # Beat keeps its state in STATE_DIR, and writes no pidfile that could block a restart.
     assert list(state_dir.glob("celerybeat-schedule*"))
     assert not list(PROJECT_ROOT.glob("*.pid"))
+
+    beat.stop()
+    checks = wait_for(unhealthy_checks, 15, "still healthy without beat")
+    assert checks["beat"]["ok"] is False and checks["beat"]["age_seconds"] > 3
+    assert checks["workers"]["ok"] is True  # the workers are fine; beat is what is missing
+
+    beat = start_beat(STATE_DIR=str(state_dir), **HEARTBEAT)
+    wait_for(healthy, 30, lambda: f"not healthy after restart:\n{beat.log()}")

@@ -1,7 +1,10 @@
 """Is the project alive? ``python -m {{ cookiecutter.project_slug }}.health``
 
-Prints one JSON object with each check, its value and whether it passed,
-and exits 0 when healthy, 1 when not, 2 on a usage error. It never hangs:
+The checks: ``redis`` answers; ``beat`` sent a heartbeat, and a worker ran
+one (``heartbeat``), within HEARTBEAT_MAX_AGE seconds; with ``--workers``, a
+worker answers a ping (``workers``). Prints one JSON object with each check,
+its value and whether it passed, and exits 0 when healthy, 1 when not, 2 on
+a usage error. It never hangs:
 with Redis down it answers "unhealthy" within a couple of seconds, which is
 what container healthchecks and outside monitors need.
 """
@@ -15,32 +18,43 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from .redis_client import HEARTBEAT_KEY
 from .settings import settings
-from .tasks.heartbeat import HEARTBEAT_KEY
 
 TIMEOUT_SECONDS = 1.0
 
 
+def _age_check(timestamp, never_message):
+    """Whether ``timestamp`` (Unix seconds, or None) is within HEARTBEAT_MAX_AGE."""
+    if timestamp is None:
+        return {"ok": False, "error": never_message}
+    age = round(time.time() - float(timestamp), 1)
+    return {
+        "ok": age <= settings.heartbeat_max_age,
+        "age_seconds": age,
+        "max_age_seconds": settings.heartbeat_max_age,
+    }
+
+
 def check_redis_and_heartbeat(client):
-    """Redis answers, and the last heartbeat is younger than HEARTBEAT_MAX_AGE."""
-    checks = {}
+    """Redis answers; beat sent, and a worker ran, a heartbeat within HEARTBEAT_MAX_AGE."""
     try:
-        ran_at = client.hget(HEARTBEAT_KEY, "ran_at")
+        sent_at, ran_at, worker = client.hmget(HEARTBEAT_KEY, ["sent_at", "ran_at", "worker"])
     except redis.RedisError as exc:
-        checks["redis"] = {"ok": False, "error": str(exc) or type(exc).__name__}
-        checks["heartbeat"] = {"ok": False, "error": "Redis is unreachable"}
-        return checks
-    checks["redis"] = {"ok": True}
-    if ran_at is None:
-        checks["heartbeat"] = {"ok": False, "error": "no heartbeat recorded yet"}
-    else:
-        age = round(time.time() - float(ran_at), 1)
-        checks["heartbeat"] = {
-            "ok": age <= settings.heartbeat_max_age,
-            "age_seconds": age,
-            "max_age_seconds": settings.heartbeat_max_age,
+        unknown = {"ok": False, "error": "unknown: Redis is unreachable"}
+        return {
+            "redis": {"ok": False, "error": str(exc) or type(exc).__name__},
+            "beat": unknown,
+            "heartbeat": unknown,
         }
-    return checks
+    heartbeat = _age_check(ran_at, "no worker has run a heartbeat yet")
+    if worker:
+        heartbeat["worker"] = worker
+    return {
+        "redis": {"ok": True},
+        "beat": _age_check(sent_at, "beat has not sent a heartbeat yet"),
+        "heartbeat": heartbeat,
+    }
 
 
 def check_workers():

@@ -26,6 +26,11 @@ def key(*parts):
     return ":".join([KEY_PREFIX, *map(str, parts)])
 
 
+# Defined here rather than in tasks/heartbeat.py so that the health command
+# can read it without loading Celery, which would double its start-up time.
+HEARTBEAT_KEY = key("heartbeat")
+
+
 @cache
 def get_redis():
     """A client for ``REDIS_URL`` that returns str, not bytes."""
