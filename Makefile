@@ -7,11 +7,12 @@ endif
 DEMO_DIR := .demo
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test lint
+.PHONY: help demo test bench lint
 
 help:
 	@echo "make demo   render the default project into $(DEMO_DIR)/ and run worker + beat + Flower"
 	@echo "make test   run the template's whole test suite"
+	@echo "make bench  measure the rendered project; writes docs/benchmarks.md and .json"
 	@echo "make lint   ruff over the template's own code"
 
 demo:
@@ -23,7 +24,10 @@ demo:
 test:
 	$(UV) run pytest
 
+bench:
+	PATH="$(dir $(UV)):$$PATH" $(UV) run python bench/run.py
+
 # The hooks and the project hold Jinja: the tests lint them after rendering.
 lint:
-	$(UV) run ruff check tests
-	$(UV) run ruff format --check tests
+	$(UV) run ruff check tests bench
+	$(UV) run ruff format --check tests bench
