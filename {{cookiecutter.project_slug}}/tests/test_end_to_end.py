@@ -12,7 +12,7 @@ HEARTBEAT = {"HEARTBEAT_INTERVAL": "1", "HEARTBEAT_MAX_AGE": "3"}
 
 
 def health():
-    result, _ = run_health("--workers", **HEARTBEAT)
+    result, _ = run_health("beat", "heartbeat", "workers", **HEARTBEAT)
     return result.returncode, json.loads(result.stdout)["checks"]
 
 

@@ -4,6 +4,7 @@ import json
 import socket
 import time
 
+import pytest
 from conftest import free_port, run_health
 from redis import Redis
 
@@ -96,14 +97,26 @@ def test_workers_check_fails_when_no_worker_answers(redis):
     now = time.time()
     other_database.hset(HEARTBEAT_KEY, mapping={"sent_at": now, "ran_at": now, "worker": "w1"})
 
-    returncode, report = health_report("--workers", REDIS_URL=url)
+    returncode, report = health_report("workers", REDIS_URL=url)
 
     assert returncode == 1
-    assert report["checks"]["workers"] == {"ok": False, "workers": []}
+    assert report["checks"] == {"redis": {"ok": True}, "workers": {"ok": False, "workers": []}}
     other_database.flushdb()
 
 
-def test_usage_error_exits_2():
-    result, _ = run_health("--no-such-flag")
+def test_runs_only_the_checks_named(redis):
+    redis.hset(HEARTBEAT_KEY, "sent_at", time.time())  # beat is up, no worker ran it
+
+    returncode, report = health_report("beat")
+
+    assert returncode == 0
+    assert set(report["checks"]) == {"redis", "beat"}
+
+
+@pytest.mark.parametrize("arguments", [["--no-such-flag"], ["beet"]])
+def test_usage_error_exits_2_with_one_line(arguments):
+    result, _ = run_health(*arguments)
 
     assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.strip().splitlines()[-1].startswith("python -m")

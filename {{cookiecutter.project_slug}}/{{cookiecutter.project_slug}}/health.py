@@ -1,10 +1,11 @@
 """Is the project alive? ``python -m {{ cookiecutter.project_slug }}.health``
 
-The checks: ``redis`` answers; ``beat`` sent a heartbeat, and a worker ran
-one (``heartbeat``), within HEARTBEAT_MAX_AGE seconds; with ``--workers``, a
-worker answers a ping (``workers``). Prints one JSON object with each check,
-its value and whether it passed, and exits 0 when healthy, 1 when not, 2 on
-a usage error. It never hangs:
+The checks: ``redis`` answers (always checked); ``beat`` sent a heartbeat,
+and a worker ran one (``heartbeat``), within HEARTBEAT_MAX_AGE seconds; a
+worker answers a ping (``workers``). Name the checks to run after the
+command; by default they are ``beat heartbeat``. Prints one JSON object with
+each check, its value and whether it passed, and exits 0 when healthy, 1
+when not, 2 on a usage error. It never hangs:
 with Redis down it answers "unhealthy" within a couple of seconds, which is
 what container healthchecks and outside monitors need.
 """
@@ -22,6 +23,12 @@ from .redis_client import HEARTBEAT_KEY
 from .settings import settings
 
 TIMEOUT_SECONDS = 1.0
+
+CHECKS = ("beat", "heartbeat", "workers")
+DEFAULT_CHECKS = ("beat", "heartbeat")
+
+# What every check but ``redis`` says when Redis does not answer.
+REDIS_UNREACHABLE = {"ok": False, "error": "unknown: Redis is unreachable"}
 
 
 def _age_check(timestamp, never_message):
@@ -41,11 +48,10 @@ def check_redis_and_heartbeat(client):
     try:
         sent_at, ran_at, worker = client.hmget(HEARTBEAT_KEY, ["sent_at", "ran_at", "worker"])
     except redis.RedisError as exc:
-        unknown = {"ok": False, "error": "unknown: Redis is unreachable"}
         return {
             "redis": {"ok": False, "error": str(exc) or type(exc).__name__},
-            "beat": unknown,
-            "heartbeat": unknown,
+            "beat": REDIS_UNREACHABLE,
+            "heartbeat": REDIS_UNREACHABLE,
         }
     heartbeat = _age_check(ran_at, "no worker has run a heartbeat yet")
     if worker:
@@ -73,9 +79,16 @@ def main(argv=None):
         prog=f"python -m {__package__}.health", description=__doc__.splitlines()[0]
     )
     parser.add_argument(
-        "--workers", action="store_true", help="also require a worker to answer a ping"
+        "checks",
+        nargs="*",
+        metavar="CHECK",
+        help=f"any of {', '.join(CHECKS)} (default: {' '.join(DEFAULT_CHECKS)})",
     )
     args = parser.parse_args(argv)  # exits 2 on a usage error
+    unknown = sorted(set(args.checks) - set(CHECKS))
+    if unknown:
+        parser.error(f"unknown check {unknown[0]!r}; choose from {', '.join(CHECKS)}")
+    selected = args.checks or DEFAULT_CHECKS
 
     # One short attempt, no retries: a health check must answer, not wait.
     client = redis.Redis.from_url(
@@ -85,9 +98,10 @@ def main(argv=None):
         socket_connect_timeout=TIMEOUT_SECONDS,
         retry=Retry(NoBackoff(), 0),
     )
-    checks = check_redis_and_heartbeat(client)
-    if args.workers and checks["redis"]["ok"]:
-        checks["workers"] = check_workers()
+    found = check_redis_and_heartbeat(client)
+    checks = {name: found[name] for name in ("redis", *selected) if name in found}
+    if "workers" in selected:
+        checks["workers"] = check_workers() if found["redis"]["ok"] else REDIS_UNREACHABLE
     healthy = all(check["ok"] for check in checks.values())
     print(json.dumps({"healthy": healthy, "checks": checks}, sort_keys=True))
     return 0 if healthy else 1
