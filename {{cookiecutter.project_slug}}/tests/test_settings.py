@@ -1,5 +1,6 @@
 """Settings come from the environment; a bad value stops start-up with one line."""
 
+import re
 import subprocess
 import sys
 
@@ -7,6 +8,8 @@ import pytest
 from conftest import APP, PROJECT_ROOT
 
 from {{ cookiecutter.project_slug }}.settings import Settings, SettingsError, flower_options
+
+ENV_EXAMPLE = PROJECT_ROOT / ".env.example"
 
 
 def test_defaults_when_nothing_is_set():
@@ -17,6 +20,29 @@ def test_defaults_when_nothing_is_set():
     assert settings.heartbeat_interval == 60
     assert settings.heartbeat_max_age == 180
     assert settings.task_time_limit > settings.task_soft_time_limit
+
+
+class RecordingEnviron(dict):
+    """An environment that remembers every variable it was asked for."""
+
+    def __init__(self, **variables):
+        super().__init__(variables)
+        self.asked = set()
+
+    def get(self, name, default=None):
+        self.asked.add(name)
+        return super().get(name, default)
+
+
+def test_every_variable_read_is_documented_in_env_example():
+    documented = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", ENV_EXAMPLE.read_text(), re.M))
+    environ = RecordingEnviron(FLOWER_USER="admin", FLOWER_PASSWORD="x" * 16)
+    Settings.from_environ(environ)
+    if (PROJECT_ROOT / "flowerconfig.py").exists():
+        flower_options(environ)
+
+    assert environ.asked, "the settings read no variable at all"
+    assert environ.asked <= documented, environ.asked - documented
 
 
 def test_heartbeat_max_age_follows_the_interval():

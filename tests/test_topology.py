@@ -1,0 +1,159 @@
+"""How a render runs in production: compose, Procfile and Dockerfile, checked by parsing.
+
+Docker cannot run here; the generated GitHub workflow runs ``docker compose
+config`` and builds the image. These tests check what can be checked
+without it: the compose file against the Compose Specification's schema, and
+the rules that keep a deployment safe (one beat, loopback ports, passwords,
+healthchecks).
+"""
+
+import re
+import shutil
+import subprocess
+
+import pytest
+import yaml
+from conftest import render
+
+RENDERS = {
+    "default": {},
+    "no-flower": {"use_flower": "n"},
+}
+
+
+@pytest.fixture(scope="module", params=list(RENDERS), ids=list(RENDERS))
+def rendered(request, tmp_path_factory):
+    result = render(tmp_path_factory.mktemp(request.param), **RENDERS[request.param])
+    assert result.returncode == 0, result.stderr
+    return RENDERS[request.param], result.project
+
+
+@pytest.fixture
+def services(rendered):
+    _, project = rendered
+    return yaml.safe_load((project / "compose.yaml").read_text())["services"]
+
+
+def command_words(service):
+    command = service.get("command", "")
+    return command.split() if isinstance(command, str) else command
+
+
+def check_compose_schema(path):
+    return subprocess.run(
+        [shutil.which("check-jsonschema"), "--builtin-schema", "vendor.compose-spec", str(path)],
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_compose_file_follows_the_compose_specification(rendered):
+    _, project = rendered
+    result = check_compose_schema(project / "compose.yaml")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "version" not in yaml.safe_load((project / "compose.yaml").read_text())
+
+
+def test_the_schema_check_catches_a_broken_compose_file(rendered, tmp_path):
+    _, project = rendered
+    broken = tmp_path / "compose.yaml"
+    broken.write_text((project / "compose.yaml").read_text().replace("services:", "servics:"))
+    assert check_compose_schema(broken).returncode != 0
+
+
+def test_exactly_one_beat_and_no_worker_doubles_as_beat(services):
+    beats = [name for name, service in services.items() if "beat" in command_words(service)]
+    assert beats == ["beat"]
+    assert services["beat"]["deploy"]["replicas"] == 1
+    assert not any(
+        word in ("-B", "--beat") for service in services.values() for word in command_words(service)
+    )
+
+
+def test_beat_keeps_its_state_on_a_volume_and_writes_no_pidfile(services):
+    beat = services["beat"]
+    state_dir = beat["environment"]["STATE_DIR"]
+    assert any(volume.endswith(f":{state_dir}") for volume in beat["volumes"])
+    assert not any(word.startswith("--pidfile") for word in command_words(beat))
+
+
+def test_ports_are_published_on_loopback_only(services):
+    published = [port for service in services.values() for port in service.get("ports", [])]
+    assert published
+    assert all(port.startswith("127.0.0.1:") for port in published), published
+
+
+def test_redis_requires_a_password_and_never_evicts(services):
+    command = command_words(services["redis"])
+    password = command[command.index("--requirepass") + 1]
+    assert password.startswith("${REDIS_PASSWORD:?")  # compose refuses to start without it
+    assert command[command.index("--maxmemory-policy") + 1] == "noeviction"
+    assert "${REDIS_PASSWORD" in services["worker"]["environment"]["REDIS_URL"]
+    assert any(volume.endswith(":/data") for volume in services["redis"]["volumes"])
+
+
+def test_every_service_has_a_healthcheck_and_a_restart_policy(services):
+    for name, service in services.items():
+        assert service.get("healthcheck", {}).get("test"), f"{name} has no healthcheck"
+        assert service.get("restart") in ("always", "unless-stopped", "on-failure"), name
+
+
+def test_beat_and_workers_are_judged_by_the_health_command(rendered, services):
+    _, project = rendered
+    health = ["CMD", "python", "-m", f"{project.name}.health"]
+    assert services["beat"]["healthcheck"]["test"] == [*health, "beat"]
+    assert services["worker"]["healthcheck"]["test"] == [*health, "workers"]
+
+
+def test_dependencies_wait_until_healthy(services):
+    for name, service in services.items():
+        for dependency, condition in service.get("depends_on", {}).items():
+            assert condition == {"condition": "service_healthy"}, f"{name} -> {dependency}"
+
+
+def test_flower_is_authenticated_and_waits_for_a_worker(rendered, services):
+    answers, project = rendered
+    if answers.get("use_flower") == "n":
+        assert "flower" not in services
+        return
+    flower = services["flower"]
+    assert flower["depends_on"] == {"worker": {"condition": "service_healthy"}}
+    assert flower["env_file"] == ".env"
+    # The credentials are read, and their absence refused, by flowerconfig.py.
+    assert "flower_options()" in (project / "flowerconfig.py").read_text()
+
+
+def procfile_processes(path):
+    """A Procfile's processes: {name: command}."""
+    return dict(line.split(":", 1) for line in path.read_text().splitlines() if line.strip())
+
+
+@pytest.mark.parametrize("procfile", ["Procfile", "Procfile.dev"])
+def test_procfile_passes_honcho_check_with_one_beat(rendered, procfile):
+    _, project = rendered
+    result = subprocess.run(
+        [shutil.which("honcho"), "-f", procfile, "check"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    processes = procfile_processes(project / procfile)
+    assert {"worker", "beat"} <= set(processes)
+    assert [name for name, command in processes.items() if " beat " in command] == ["beat"]
+
+
+def test_heroku_processes_shut_down_warm(rendered):
+    _, project = rendered
+    for command in procfile_processes(project / "Procfile").values():
+        assert command.strip().startswith("REMAP_SIGTERM=SIGQUIT celery ")
+
+
+def test_dockerfile_runs_as_a_user_and_bakes_in_no_secrets(rendered):
+    _, project = rendered
+    dockerfile = (project / "Dockerfile").read_text()
+    assert re.search(r"^FROM python:3\.\d+-slim$", dockerfile, re.MULTILINE)
+    users = re.findall(r"^USER (\S+)$", dockerfile, re.MULTILINE)
+    assert users and users[-1] not in ("root", "0")
+    assert not re.search(r"PASSWORD|SECRET", dockerfile)
+    assert ".env" in (project / ".dockerignore").read_text().splitlines()
