@@ -59,6 +59,26 @@ def render_into(tmp_path):
 
 
 @pytest.fixture(scope="session")
+def shared_render(tmp_path_factory):
+    """``shared_render(**answers)``: one render per set of answers for the whole session.
+
+    For tests that only read a render, so each combination is rendered once
+    however many test modules check it.
+    """
+    projects = {}
+
+    def render_once(**answers):
+        key = tuple(sorted(answers.items()))
+        if key not in projects:
+            result = render(tmp_path_factory.mktemp("shared"), **answers)
+            assert result.returncode == 0, result.stderr
+            projects[key] = result.project
+        return projects[key]
+
+    return render_once
+
+
+@pytest.fixture(scope="session")
 def default_project(tmp_path_factory):
     """The default render, shared by the tests that only read it."""
     result = render(tmp_path_factory.mktemp("default"))

@@ -6,7 +6,6 @@ import stat
 import subprocess
 
 import pytest
-from conftest import render
 
 # Template syntax a render must not leave behind. GitHub's ${{ }} is not
 # used in the workflow, so any {{ is a leftover.
@@ -38,10 +37,9 @@ def rendered_files(project):
 
 
 @pytest.fixture(scope="module", params=list(RENDERS), ids=list(RENDERS))
-def rendered(request, tmp_path_factory):
-    result = render(tmp_path_factory.mktemp(request.param), **RENDERS[request.param])
-    assert result.returncode == 0, result.stderr
-    return RENDERS[request.param], result.project
+def rendered(request, shared_render):
+    answers = RENDERS[request.param]
+    return answers, shared_render(**answers)
 
 
 def test_leaves_no_template_syntax(rendered):

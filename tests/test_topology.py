@@ -13,7 +13,6 @@ import subprocess
 
 import pytest
 import yaml
-from conftest import render
 
 RENDERS = {
     "default": {},
@@ -22,10 +21,9 @@ RENDERS = {
 
 
 @pytest.fixture(scope="module", params=list(RENDERS), ids=list(RENDERS))
-def rendered(request, tmp_path_factory):
-    result = render(tmp_path_factory.mktemp(request.param), **RENDERS[request.param])
-    assert result.returncode == 0, result.stderr
-    return RENDERS[request.param], result.project
+def rendered(request, shared_render):
+    answers = RENDERS[request.param]
+    return answers, shared_render(**answers)
 
 
 @pytest.fixture
