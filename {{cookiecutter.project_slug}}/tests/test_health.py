@@ -16,6 +16,15 @@ def health_report(*args, **environment):
     return result.returncode, json.loads(result.stdout)
 
 
+def record_heartbeat(client, sent_seconds_ago, ran_seconds_ago=None):
+    """Store the heartbeat as if beat sent it, and worker "w1" ran it, that long ago."""
+    now = time.time()
+    fields = {"sent_at": now - sent_seconds_ago}
+    if ran_seconds_ago is not None:
+        fields.update(ran_at=now - ran_seconds_ago, worker="w1")
+    client.hset(HEARTBEAT_KEY, mapping=fields)
+
+
 def test_unhealthy_before_any_heartbeat(redis):
     returncode, report = health_report()
 
@@ -29,8 +38,7 @@ def test_unhealthy_before_any_heartbeat(redis):
 
 
 def test_healthy_when_beat_sent_and_a_worker_ran_a_heartbeat_recently(redis):
-    now = time.time()
-    redis.hset(HEARTBEAT_KEY, mapping={"sent_at": now - 5, "ran_at": now - 4, "worker": "w1"})
+    record_heartbeat(redis, sent_seconds_ago=5, ran_seconds_ago=4)
 
     returncode, report = health_report()
 
@@ -42,8 +50,7 @@ def test_healthy_when_beat_sent_and_a_worker_ran_a_heartbeat_recently(redis):
 
 
 def test_a_stale_heartbeat_from_a_live_beat_blames_the_workers(redis):
-    now = time.time()
-    redis.hset(HEARTBEAT_KEY, mapping={"sent_at": now - 1, "ran_at": now - 20, "worker": "w1"})
+    record_heartbeat(redis, sent_seconds_ago=1, ran_seconds_ago=20)
 
     returncode, report = health_report(HEARTBEAT_MAX_AGE="10")
 
@@ -56,8 +63,7 @@ def test_a_stale_heartbeat_from_a_live_beat_blames_the_workers(redis):
 
 
 def test_unhealthy_when_beat_stopped_sending(redis):
-    now = time.time()
-    redis.hset(HEARTBEAT_KEY, mapping={"sent_at": now - 20, "ran_at": now - 20, "worker": "w1"})
+    record_heartbeat(redis, sent_seconds_ago=20, ran_seconds_ago=20)
 
     returncode, report = health_report(HEARTBEAT_MAX_AGE="10")
 
@@ -94,8 +100,7 @@ def test_workers_check_fails_when_no_worker_answers(redis):
     server = redis.connection_pool.connection_kwargs
     url = f"redis://{server['host']}:{server['port']}/9"
     other_database = Redis.from_url(url)
-    now = time.time()
-    other_database.hset(HEARTBEAT_KEY, mapping={"sent_at": now, "ran_at": now, "worker": "w1"})
+    record_heartbeat(other_database, sent_seconds_ago=0, ran_seconds_ago=0)
 
     returncode, report = health_report("workers", REDIS_URL=url)
 
@@ -106,7 +111,7 @@ def test_workers_check_fails_when_no_worker_answers(redis):
 
 
 def test_runs_only_the_checks_named(redis):
-    redis.hset(HEARTBEAT_KEY, "sent_at", time.time())  # beat is up, no worker ran it
+    record_heartbeat(redis, sent_seconds_ago=0)  # beat is up, no worker ran it
 
     returncode, report = health_report("beat")
 
