@@ -13,10 +13,47 @@ USE_FLOWER = {{ cookiecutter.use_flower }}
 USE_DOCKER = {{ cookiecutter.use_docker }}
 USE_HEROKU = {{ cookiecutter.use_heroku }}
 CI = {{ cookiecutter.ci | tojson }}
-
+DJANGO = {{ cookiecutter.web_framework | tojson }} == "django"
+SCHEDULER = {{ cookiecutter.scheduler | tojson }}
+PACKAGE = {{ cookiecutter.project_slug | tojson }}
 
 # Variables of .env.example that hold a secret: each render gets its own.
-SECRET_VARIABLES = ("REDIS_PASSWORD", "FLOWER_PASSWORD")
+SECRET_VARIABLES = ("REDIS_PASSWORD", "FLOWER_PASSWORD", "SECRET_KEY", "POSTGRES_PASSWORD")
+
+# A module that differs between the flavours has its Django version beside
+# it as NAME.django.py, which replaces NAME.py in a Django render.
+DJANGO_VARIANT_SUFFIX = ".django.py"
+
+DJANGO_ONLY = (
+    "manage.py",
+    f"{PACKAGE}/admin.py",
+    f"{PACKAGE}/django_settings.py",
+    f"{PACKAGE}/embeddings.py",
+    f"{PACKAGE}/migrations",
+    f"{PACKAGE}/models.py",
+    f"{PACKAGE}/tasks/sessions.py",
+    f"{PACKAGE}/urls.py",
+    f"{PACKAGE}/views.py",
+    f"{PACKAGE}/wsgi.py",
+    "tests/test_admin.py",
+    "tests/test_django_settings.py",
+    "tests/test_health_view.py",
+    "tests/test_sessions.py",
+)
+PLAIN_ONLY = (
+    f"{PACKAGE}/record_store.py",
+    f"{PACKAGE}/watermarks.py",
+)
+# django-celery-beat's tables: the sync command and the runtime schedules.
+DATABASE_SCHEDULER_ONLY = (
+    f"{PACKAGE}/management",
+    f"{PACKAGE}/schedule_sync.py",
+    f"{PACKAGE}/tasks/digests.py",
+    f"{PACKAGE}/user_digests.py",
+    "tests/test_beat_reloads_schedule.py",
+    "tests/test_schedule_sync.py",
+    "tests/test_user_digests.py",
+)
 
 
 def unselected_paths():
@@ -29,6 +66,11 @@ def unselected_paths():
         yield "Procfile"
     if CI != "github":
         yield ".github"
+    yield from PLAIN_ONLY if DJANGO else DJANGO_ONLY
+    if SCHEDULER != "database":
+        yield from DATABASE_SCHEDULER_ONLY
+    if SCHEDULER == "redis":
+        yield f"{PACKAGE}/schedulers.py"  # RedBeat's scheduler is used as it is
 
 
 def remove_unselected_files(project):
@@ -40,13 +82,22 @@ def remove_unselected_files(project):
             path.unlink()
 
 
+def choose_flavour_variants(project):
+    """Keep each module's Django version in a Django render, its plain one otherwise."""
+    for variant in project.rglob(f"*{DJANGO_VARIANT_SUFFIX}"):
+        if DJANGO:
+            variant.replace(variant.with_name(variant.name.replace(DJANGO_VARIANT_SUFFIX, ".py")))
+        else:
+            variant.unlink()
+
+
 def write_env_file(project):
     """Copy .env.example to .env, filling every secret with a fresh random value."""
     lines = []
     for line in (project / ".env.example").read_text().splitlines():
         name, sep, _ = line.partition("=")
         if sep and name in SECRET_VARIABLES:
-            line = f"{name}={secrets.token_hex(24)}"
+            line = f"{name}={secrets.token_hex(32)}"
         lines.append(line)
     env_file = project / ".env"
     env_file.write_text("\n".join(lines) + "\n")
@@ -56,4 +107,5 @@ def write_env_file(project):
 if __name__ == "__main__":
     project = Path.cwd()
     remove_unselected_files(project)
+    choose_flavour_variants(project)
     write_env_file(project)

@@ -22,6 +22,7 @@ TIMEZONE = {{ cookiecutter.timezone | tojson }}
 PYTHON_VERSION = {{ cookiecutter.python_version | tojson }}
 
 SUPPORTED_PYTHON_VERSIONS = ("3.11", "3.12", "3.13", "3.14")
+SCHEDULERS = ("file", "redis", "database")
 MAX_SLUG_LENGTH = 32
 
 # Names the generated project imports, runs or tests with. A package with one
@@ -99,13 +100,12 @@ def check_python_version(version):
 
 
 def check_framework_and_scheduler(framework, scheduler):
+    # A text answer rather than a choice list, so that its default can follow
+    # web_framework (database for Django); checked here instead.
+    if scheduler not in SCHEDULERS:
+        return f"scheduler: {scheduler!r} is not one of {', '.join(SCHEDULERS)}"
     if scheduler == "database" and framework != "django":
         return "scheduler: 'database' stores schedules with django-celery-beat and needs web_framework=django"
-    # Options a later release builds; refuse them rather than render a broken project.
-    if framework == "django":
-        return "web_framework: 'django' is not available in this version of the template yet; use 'none'"
-    if scheduler == "redis":
-        return "scheduler: 'redis' is not available in this version of the template yet; use 'file'"
     return None
 
 

@@ -22,8 +22,8 @@ BAD_ANSWERS = [
     ({"python_version": "3.9"}, "python_version"),
     ({"python_version": "3.15"}, "python_version"),
     ({"scheduler": "database"}, "scheduler"),
-    ({"web_framework": "django"}, "web_framework"),
-    ({"scheduler": "redis"}, "scheduler"),
+    ({"scheduler": "postgres"}, "scheduler"),
+    ({"web_framework": "django", "scheduler": "cron"}, "scheduler"),
 ]
 
 
