@@ -26,4 +26,12 @@ if [ -z "${REDIS_URL:-}" ]; then
     echo "Started a private redis-server for this session at $REDIS_URL"
 fi
 
+{%- if cookiecutter.web_framework == "django" %}
+# Beat would wait for the tables; create them first so everything starts at once.
+uv run python manage.py migrate
+{%- if cookiecutter.scheduler == "database" %}
+uv run python manage.py sync_periodic_tasks
+{%- endif %}
+
+{% endif -%}
 uv run honcho -f Procfile.dev start

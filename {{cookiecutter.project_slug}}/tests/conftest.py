@@ -3,6 +3,12 @@
 The project reads its environment when ``settings`` is first imported, so the
 server starts in ``pytest_configure``, before any test module imports the
 project. Every test that uses Redis gets an empty database.
+{%- if cookiecutter.web_framework == "django" %}
+
+The tests' SQLite database is a file that the worker and beat processes open
+too. So that they see what a test wrote, every test commits for real
+(``transactional_db``) and the tables are emptied after it.
+{%- endif %}
 """
 
 import os
@@ -14,7 +20,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-
+{% if cookiecutter.web_framework == "django" %}
+import django
+{%- endif %}
 import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -25,6 +33,10 @@ TEST_ENVIRONMENT = {
     "SYNC_RETRY_BACKOFF": "1",
     "SYNC_MAX_RETRIES": "2",
     "TIMEZONE": "UTC",
+{%- if cookiecutter.web_framework == "django" %}
+    "DJANGO_SETTINGS_MODULE": "{{ cookiecutter.project_slug }}.django_settings",
+    "SECRET_KEY": "only-for-the-tests-" + "x" * 40,
+{%- endif %}
 }
 
 
@@ -71,6 +83,17 @@ def run_health(*args, **environment):
     return result, time.monotonic() - started
 
 
+def record_heartbeat(client, sent_seconds_ago, ran_seconds_ago=None):
+    """Store the heartbeat as if beat sent it, and worker "w1" ran it, that long ago."""
+    from {{ cookiecutter.project_slug }}.redis_client import HEARTBEAT_KEY
+
+    now = time.time()
+    fields = {"sent_at": now - sent_seconds_ago}
+    if ran_seconds_ago is not None:
+        fields.update(ran_at=now - ran_seconds_ago, worker="w1")
+    client.hset(HEARTBEAT_KEY, mapping=fields)
+
+
 class RedisServer:
     """A throwaway redis-server on a free loopback port, persisting nothing."""
 
@@ -111,13 +134,44 @@ def pytest_configure(config):
     config.redis_server = RedisServer()
     os.environ.update(TEST_ENVIRONMENT, REDIS_URL=config.redis_server.url)
     os.environ["STATE_DIR"] = tempfile.mkdtemp(prefix="state-")
+{%- if cookiecutter.web_framework == "django" %}
+    # TEST_DATABASE_URL: a database the tests may drop and recreate (CI sets
+    # a PostgreSQL one); by default a SQLite file of this session.
+    sqlite_file = Path(os.environ["STATE_DIR"]) / "tests.sqlite3"
+    os.environ["DATABASE_URL"] = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{sqlite_file}"
+    django.setup()
+{%- endif %}
 
 
 def pytest_unconfigure(config):
     if hasattr(config, "redis_server"):
         config.redis_server.stop()
         shutil.rmtree(os.environ["STATE_DIR"], ignore_errors=True)
+{% if cookiecutter.web_framework == "django" %}
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings():
+    """Run the tests on the DATABASE_URL database itself, which subprocesses can open.
+
+    Django would otherwise test SQLite in memory, invisible to a worker, and
+    PostgreSQL in a database of another name than the one subprocesses use.
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    database.setdefault("TEST", {})["NAME"] = database["NAME"]
+
+
+@pytest.fixture(autouse=True)
+def database(transactional_db):
+    """Every test may use the database, and what it writes is committed."""
+
+
+def pytest_report_header():
+    from django.db import connection
+
+    return f"database: {connection.vendor} {connection.settings_dict['NAME']}"
+{% endif %}
 
 @pytest.fixture
 def redis():

@@ -2,10 +2,19 @@
 and health tells when beat is gone."""
 
 import json
+{%- if cookiecutter.scheduler == "database" %}
+from datetime import timedelta
+{%- endif %}
 
 from conftest import PROJECT_ROOT, run_health, wait_for
-
+{% if cookiecutter.scheduler == "database" %}
+from {{ cookiecutter.project_slug }}.beat_schedule import BEAT_SCHEDULE
+from {{ cookiecutter.project_slug }}.celery_app import app
+{%- endif %}
 from {{ cookiecutter.project_slug }}.redis_client import HEARTBEAT_KEY
+{%- if cookiecutter.scheduler == "database" %}
+from {{ cookiecutter.project_slug }}.schedule_sync import sync_periodic_tasks
+{%- endif %}
 
 # A 1-second heartbeat counts as dead after 3 seconds without one.
 HEARTBEAT = {"HEARTBEAT_INTERVAL": "1", "HEARTBEAT_MAX_AGE": "3"}
@@ -26,6 +35,11 @@ def unhealthy_checks():
 
 
 def test_health_follows_beat_as_it_stops_and_starts(redis, worker, start_beat, tmp_path):
+{%- if cookiecutter.scheduler == "database" %}
+    # Beat reads its schedule from the database: the 1-second heartbeat goes there.
+    one_second_heartbeat = {**BEAT_SCHEDULE["heartbeat"], "schedule": timedelta(seconds=1)}
+    sync_periodic_tasks({"heartbeat": one_second_heartbeat}, app)
+{%- endif %}
     state_dir = tmp_path / "state"
     beat = start_beat(STATE_DIR=str(state_dir), **HEARTBEAT)
 
@@ -37,8 +51,12 @@ def test_health_follows_beat_as_it_stops_and_starts(redis, worker, start_beat, t
         10,
         "the worker ran no second heartbeat",
     )
+{%- if cookiecutter.scheduler == "file" %}
     # Beat keeps its state in STATE_DIR, and writes no pidfile that could block a restart.
     assert list(state_dir.glob("celerybeat-schedule*"))
+{%- else %}
+    # Beat writes no pidfile that could block a restart.
+{%- endif %}
     assert not list(PROJECT_ROOT.glob("*.pid"))
 
     beat.stop()

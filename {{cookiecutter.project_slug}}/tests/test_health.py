@@ -2,27 +2,15 @@
 
 import json
 import socket
-import time
 
 import pytest
-from conftest import free_port, run_health
+from conftest import free_port, record_heartbeat, run_health
 from redis import Redis
-
-from {{ cookiecutter.project_slug }}.redis_client import HEARTBEAT_KEY
 
 
 def health_report(*args, **environment):
     result, _ = run_health(*args, **environment)
     return result.returncode, json.loads(result.stdout)
-
-
-def record_heartbeat(client, sent_seconds_ago, ran_seconds_ago=None):
-    """Store the heartbeat as if beat sent it, and worker "w1" ran it, that long ago."""
-    now = time.time()
-    fields = {"sent_at": now - sent_seconds_ago}
-    if ran_seconds_ago is not None:
-        fields.update(ran_at=now - ran_seconds_ago, worker="w1")
-    client.hset(HEARTBEAT_KEY, mapping=fields)
 
 
 def test_unhealthy_before_any_heartbeat(redis):

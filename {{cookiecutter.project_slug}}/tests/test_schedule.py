@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from celery.schedules import crontab, maybe_schedule
+from celery.schedules import crontab, maybe_schedule{% if cookiecutter.scheduler == "redis" %}, solar{% endif %}
 
 from {{ cookiecutter.project_slug }}.beat_schedule import BEAT_SCHEDULE
 from {{ cookiecutter.project_slug }}.celery_app import app
@@ -128,6 +128,14 @@ def test_nightly_archive_after_the_autumn_dst_change(project_timezone):
     assert sunday.astimezone(UTC) == datetime(2026, 11, 1, 7, 0, tzinfo=UTC)  # 02:00 EST
 
 
+{%- if cookiecutter.scheduler == "redis" %}
+
+
+def test_no_solar_entry_for_redbeat_which_cannot_store_one():
+    assert not [name for name in BEAT_SCHEDULE if isinstance(schedule_of(name), solar)]
+{%- else %}
+
+
 def test_sunrise_entry_follows_the_sun():
     midsummer = datetime(2026, 6, 21, 0, 0, tzinfo=UTC)
     midwinter = datetime(2026, 12, 21, 0, 0, tzinfo=UTC)
@@ -141,6 +149,7 @@ def test_sunrise_entry_follows_the_sun():
     # London: about 03:43 UTC in June and 08:04 UTC in December.
     assert abs(summer_sunrise - datetime(2026, 6, 21, 3, 43, tzinfo=UTC)) < timedelta(minutes=5)
     assert abs(winter_sunrise - datetime(2026, 12, 21, 8, 4, tzinfo=UTC)) < timedelta(minutes=5)
+{%- endif %}
 
 
 @pytest.mark.parametrize(
@@ -150,7 +159,9 @@ def test_sunrise_entry_follows_the_sun():
         ("generate-weekly-report", "At 09:00, only on Monday (0 9 * * mon)"),
         ("audit-session-keys", "At 08:30, Monday through Friday (30 8 * * mon-fri)"),
         ("purge-archived-records", "At 03:00, on day 1 of the month (0 3 1 * *)"),
+{%- if cookiecutter.scheduler != "redis" %}
         ("refresh-records-at-sunrise", "At sunrise at 51.5074, -0.1278"),
+{%- endif %}
     ],
 )
 def test_describes_each_schedule_in_words(name, words):

@@ -1,23 +1,29 @@
 """Every periodic task of the project, in one place.
 
-Crontab and solar times are in the project time zone (``TIMEZONE``). Each
+{% if cookiecutter.scheduler == "redis" %}Crontab times are in the project time zone (``TIMEZONE``). RedBeat cannot
+store solar schedules, so this project has none. Each
+{%- else %}Crontab and solar times are in the project time zone (``TIMEZONE``). Each
+{%- endif %}
 entry sets ``expires``: a run that no worker started in time is dropped
 instead of piling up behind a stopped worker and firing in a burst. The
 crontab minutes are spread out so the entries do not all start at once.
 """
 
 from datetime import timedelta
-
+{% if cookiecutter.scheduler == "redis" %}
+from celery.schedules import crontab
+{%- else %}
 from celery.schedules import crontab, solar
+{%- endif %}
 
 from .settings import settings
 
 TASKS = "{{ cookiecutter.project_slug }}.tasks"
-
+{% if cookiecutter.scheduler != "redis" %}
 # Where the solar entry's sunrise is computed. Set it to your site.
 SITE_LATITUDE = 51.5074
 SITE_LONGITUDE = -0.1278
-
+{% endif %}
 HOUR = 60 * 60
 DAY = 24 * HOUR
 
@@ -58,12 +64,14 @@ BEAT_SCHEDULE = {
         "schedule": crontab(minute=0, hour=2),
         "options": {"expires": 6 * HOUR},
     },
+{%- if cookiecutter.scheduler != "redis" %}
     "refresh-records-at-sunrise": {
         "task": f"{TASKS}.records.refresh_stale_records",
         # Records are fresh when the site's working day starts, whatever the season.
         "schedule": solar("sunrise", SITE_LATITUDE, SITE_LONGITUDE),
         "options": {"expires": HOUR},
     },
+{%- endif %}
     "generate-weekly-report": {
         "task": f"{TASKS}.reports.generate_weekly_report",
         # Monday at 09:00, about the week that ended on Sunday.
@@ -76,4 +84,12 @@ BEAT_SCHEDULE = {
         "schedule": crontab(minute=0, hour=3, day_of_month=1),
         "options": {"expires": DAY},
     },
+{%- if cookiecutter.web_framework == "django" %}
+    "clear-expired-sessions": {
+        "task": f"{TASKS}.sessions.clear_expired_sessions",
+        # Daily at 04:15, after the night's archiving.
+        "schedule": crontab(minute=15, hour=4),
+        "options": {"expires": 6 * HOUR},
+    },
+{%- endif %}
 }

@@ -11,6 +11,9 @@ from celery import Celery
 
 from . import activity
 from .beat_schedule import BEAT_SCHEDULE
+{%- if cookiecutter.scheduler == "redis" %}
+from .redis_client import key
+{%- endif %}
 from .settings import settings
 
 TASK_MODULES = [
@@ -26,10 +29,20 @@ TASK_MODULES = [
 # while the first is still on it.
 VISIBILITY_TIMEOUT_SECONDS = max(3600, 2 * settings.task_time_limit)
 
+{%- if cookiecutter.scheduler == "redis" %}
+# Beat sleeps until the next entry is due, but never longer than this. RedBeat
+# renews its lock on every wake-up and reads the schedule from Redis, so a
+# short sleep keeps the lock fresh and applies schedule changes quickly.
+BEAT_MAX_LOOP_INTERVAL_SECONDS = 5
+# A beat that stops renewing its lock (killed, frozen, cut off) loses it after
+# this long, and a standby takes over.
+REDBEAT_LOCK_TIMEOUT_SECONDS = 10
+{%- else %}
 # Beat sleeps until the next entry is due, but never longer than this. With
 # the schedule fixed in code the only thing a shorter sleep buys is noticing
 # a clock jump sooner, so a minute is plenty.
 BEAT_MAX_LOOP_INTERVAL_SECONDS = 60
+{%- endif %}
 
 app = Celery("{{ cookiecutter.project_slug }}", include=TASK_MODULES)
 
@@ -58,8 +71,18 @@ app.conf.update(
     timezone=settings.timezone,
     enable_utc=True,
     beat_schedule=BEAT_SCHEDULE,
+{%- if cookiecutter.scheduler == "redis" %}
+    # RedBeat keeps the schedule in Redis and holds a lock there while it
+    # runs, so a second beat waits as a standby and takes over when the
+    # first one stops.
+    beat_scheduler="redbeat.RedBeatScheduler",
+    redbeat_redis_url=settings.redis_url,
+    redbeat_key_prefix=key("redbeat") + ":",
+    redbeat_lock_timeout=REDBEAT_LOCK_TIMEOUT_SECONDS,
+{%- else %}
     beat_scheduler="{{ cookiecutter.project_slug }}.schedulers:StateDirScheduler",
     beat_schedule_filename=str(settings.state_dir / "celerybeat-schedule"),
+{%- endif %}
     beat_max_loop_interval=BEAT_MAX_LOOP_INTERVAL_SECONDS,
 )
 

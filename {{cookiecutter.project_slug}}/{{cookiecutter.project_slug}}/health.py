@@ -43,6 +43,21 @@ def _age_check(timestamp, never_message):
     }
 
 
+def health_client():
+    """A Redis client that makes one short attempt, without retries.
+
+    Not the shared client of redis_client: a health check must answer, not
+    wait through the timeouts and retries that suit a task.
+    """
+    return redis.Redis.from_url(
+        settings.redis_url,
+        decode_responses=True,
+        socket_timeout=TIMEOUT_SECONDS,
+        socket_connect_timeout=TIMEOUT_SECONDS,
+        retry=Retry(NoBackoff(), 0),
+    )
+
+
 def check_redis_and_heartbeat(client):
     """Redis answers; beat sent, and a worker ran, a heartbeat within HEARTBEAT_MAX_AGE."""
     try:
@@ -90,15 +105,7 @@ def main(argv=None):
         parser.error(f"unknown check {unknown[0]!r}; choose from {', '.join(CHECKS)}")
     selected = args.checks or DEFAULT_CHECKS
 
-    # One short attempt, no retries: a health check must answer, not wait.
-    client = redis.Redis.from_url(
-        settings.redis_url,
-        decode_responses=True,
-        socket_timeout=TIMEOUT_SECONDS,
-        socket_connect_timeout=TIMEOUT_SECONDS,
-        retry=Retry(NoBackoff(), 0),
-    )
-    found = check_redis_and_heartbeat(client)
+    found = check_redis_and_heartbeat(health_client())
     checks = {name: found[name] for name in ("redis", *selected) if name in found}
     if "workers" in selected:
         checks["workers"] = check_workers() if found["redis"]["ok"] else REDIS_UNREACHABLE

@@ -54,15 +54,16 @@ def describe(schedule):
     return describe_interval(schedule.run_every)
 
 
-def next_run(schedule, now):
+def next_run(schedule, now, last_run_at=None):
     """When ``schedule`` is next due after ``now``, in the project time zone.
 
     Computed by Celery's own schedule classes, so it is what beat will do.
-    Interval entries count from beat's last run; with none yet, from ``now``.
+    Interval entries count from the last run; with none given, from ``now``.
     The sum is done in UTC: the estimate is real time to wait, and adding it
     to a local time would be off by an hour across a DST change.
     """
-    return (now.astimezone(UTC) + schedule.remaining_estimate(now)).astimezone(app.timezone)
+    remaining = schedule.remaining_estimate(last_run_at or now)
+    return (now.astimezone(UTC) + remaining).astimezone(app.timezone)
 
 
 def schedule_rows(now=None):

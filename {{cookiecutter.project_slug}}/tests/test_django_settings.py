@@ -1,0 +1,81 @@
+"""Django's settings come from the environment; a bad value stops start-up with one line."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from conftest import PROJECT_ROOT
+
+
+def run_python(code, **environment):
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **environment},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def run_manage(*arguments):
+    return run_python(
+        "from django.core.management import execute_from_command_line; "
+        f"execute_from_command_line(['manage.py', *{list(arguments)!r}])"
+    )
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "problem"),
+    [
+        ("SECRET_KEY", "", "must be set to at least 50 random characters"),
+        ("SECRET_KEY", "short", "must be set to at least 50 random characters"),
+        ("DEBUG", "maybe", "'maybe' is not one of"),
+        ("DATABASE_URL", "mysql://db/app", "must start with sqlite:// or postgres://"),
+        ("DATABASE_URL", "postgres://db:port/app", "is not a database URL"),
+        ("EMAIL_PORT", "smtp", "'smtp' is not a port number"),
+    ],
+)
+def test_a_bad_value_stops_start_up_with_one_line_naming_it(variable, value, problem):
+    result = run_python("import {{ cookiecutter.project_slug }}.django_settings", **{variable: value})
+
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"Invalid environment variable {variable}: ")
+    assert problem in line
+
+
+@pytest.mark.parametrize(("value", "debug"), [(None, "False"), ("0", "False"), ("1", "True")])
+def test_debug_is_off_unless_asked(value, debug):
+    environment = {key: item for key, item in os.environ.items() if key != "DEBUG"}
+    if value is not None:
+        environment["DEBUG"] = value
+    result = subprocess.run(
+        [sys.executable, "-c", "from {{ cookiecutter.project_slug }}.django_settings import DEBUG; print(DEBUG)"],
+        cwd=PROJECT_ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.stdout.strip() == debug, result.stderr
+
+
+def test_celery_and_django_share_one_time_zone(settings):
+    from {{ cookiecutter.project_slug }}.celery_app import app
+
+    assert app.conf.timezone == settings.TIME_ZONE
+
+
+def test_system_checks_pass():
+    result = run_manage("check", "--fail-level", "WARNING")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_migrations_match_the_models():
+    result = run_manage("makemigrations", "--check", "--dry-run")
+
+    assert result.returncode == 0, result.stdout + result.stderr

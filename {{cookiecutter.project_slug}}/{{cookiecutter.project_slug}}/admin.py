@@ -1,0 +1,56 @@
+from django.contrib import admin
+{%- if cookiecutter.scheduler == "database" %}
+from django.utils import timezone
+from django_celery_beat.admin import PeriodicTaskAdmin as StockPeriodicTaskAdmin
+from django_celery_beat.models import PeriodicTask
+{%- endif %}
+{% if cookiecutter.scheduler == "database" %}
+from . import schedule
+{%- endif %}
+from .models import ArchivedDocument, Document, WeeklyReport
+
+
+@admin.register(Document)
+class DocumentAdmin(admin.ModelAdmin):
+    list_display = ("title", "external_id", "updated_at", "embedding_is_fresh")
+    search_fields = ("title", "external_id")
+    readonly_fields = ("updated_at", "embedded_version", "embedding")
+
+    @admin.display(boolean=True, description="embedding fresh")
+    def embedding_is_fresh(self, document):
+        return document.embedded_version == document.updated_at
+
+
+@admin.register(ArchivedDocument)
+class ArchivedDocumentAdmin(admin.ModelAdmin):
+    list_display = ("title", "original_id", "updated_at", "archived_at")
+    search_fields = ("title", "external_id")
+
+    def has_change_permission(self, request, obj=None):
+        return False  # the archive is a record of what was; it is not edited
+
+
+@admin.register(WeeklyReport)
+class WeeklyReportAdmin(admin.ModelAdmin):
+    list_display = ("week_start", "runs", "failures", "generated_at")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+{%- if cookiecutter.scheduler == "database" %}
+
+
+admin.site.unregister(PeriodicTask)
+
+
+@admin.register(PeriodicTask)
+class PeriodicTaskAdmin(StockPeriodicTaskAdmin):
+    """django-celery-beat's admin, with each task's next run beside its last."""
+
+    list_display = ("name", "enabled", "scheduler", "last_run_at", "next_run", "one_off")
+
+    @admin.display(description="next run")
+    def next_run(self, task):
+        if not task.enabled:
+            return "disabled"
+        return schedule.next_run(task.schedule, timezone.now(), task.last_run_at)
+{%- endif %}

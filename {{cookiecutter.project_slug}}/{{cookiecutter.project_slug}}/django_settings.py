@@ -1,0 +1,236 @@
+"""Django's settings: ``DJANGO_SETTINGS_MODULE={{ cookiecutter.project_slug }}.django_settings``.
+
+Like the rest of the project they come from the environment. What the Celery
+side shares (Redis, the time zone, task limits) is read once in ``settings``;
+what only Django needs is read here. A value Django cannot use stops start-up
+with one line naming the variable.
+
+Celery's settings are the CELERY_* names at the end: celery_app reads them
+with ``namespace="CELERY"``, so CELERY_BROKER_URL is Celery's ``broker_url``.
+"""
+
+import os
+import ssl
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+
+from .beat_schedule import BEAT_SCHEDULE
+{%- if cookiecutter.scheduler == "redis" %}
+from .redis_client import key
+{%- endif %}
+from .settings import SettingsError, settings
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("", "0", "false", "no", "off")
+DATABASE_ENGINES = ("django.db.backends.sqlite3", "django.db.backends.postgresql")
+
+
+def _flag(name):
+    value = os.environ.get(name, "").strip().lower()
+    if value not in TRUE_WORDS + FALSE_WORDS:
+        raise SettingsError(
+            name, f"{value!r} is not one of {', '.join(TRUE_WORDS + FALSE_WORDS[1:])}"
+        )
+    return value in TRUE_WORDS
+
+
+def _port(name, default):
+    value = os.environ.get(name) or str(default)
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise SettingsError(name, f"{value!r} is not a port number")
+    return int(value)
+
+
+def _list(name, default):
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def _secret_key():
+    value = os.environ.get("SECRET_KEY", "")
+    if len(value) < 50:
+        # Django signs sessions and password-reset links with it; a short or
+        # shared key lets anyone who guesses it forge them.
+        raise SettingsError("SECRET_KEY", "must be set to at least 50 random characters")
+    return value
+
+
+def _database(default):
+    value = os.environ.get("DATABASE_URL") or default
+    try:
+        database = dj_database_url.parse(value, conn_max_age=60, conn_health_checks=True)
+    except ValueError as exc:
+        raise SettingsError("DATABASE_URL", f"{value!r} is not a database URL ({exc})") from None
+    if database["ENGINE"] not in DATABASE_ENGINES:
+        raise SettingsError("DATABASE_URL", f"{value!r} must start with sqlite:// or postgres://")
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database["CONN_MAX_AGE"] = 0
+        database["OPTIONS"] = {
+            # Worker, beat and web write to the same file. IMMEDIATE takes
+            # the write lock when a transaction starts, so a read-then-write
+            # transaction cannot be overtaken between its read and its write;
+            # WAL lets readers go on while one process writes.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    return database
+
+
+SECRET_KEY = _secret_key()
+DEBUG = _flag("DEBUG")
+ALLOWED_HOSTS = _list("ALLOWED_HOSTS", "localhost,127.0.0.1")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+{%- if cookiecutter.scheduler == "database" %}
+    "django_celery_beat",
+{%- endif %}
+    "{{ cookiecutter.project_slug }}",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    # Serves the admin's CSS and scripts from the web process itself.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "{{ cookiecutter.project_slug }}.urls"
+WSGI_APPLICATION = "{{ cookiecutter.project_slug }}.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": _database(f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+# One time zone for Django and Celery: crontab entries, the admin and the
+# reports all speak the project's local time.
+TIME_ZONE = settings.timezone
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+# WhiteNoise serves the admin's files straight from the installed apps, so
+# the site needs no collectstatic step (and no STATIC_ROOT) and no separate
+# file server.
+WHITENOISE_USE_FINDERS = True
+
+# E-mail goes to the console unless EMAIL_BACKEND names a real one, e.g.
+# django.core.mail.backends.smtp.EmailBackend with EMAIL_HOST and friends.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or "django.core.mail.backends.console.EmailBackend"
+EMAIL_HOST = os.environ.get("EMAIL_HOST") or "localhost"
+EMAIL_PORT = _port("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _flag("EMAIL_USE_TLS")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL") or "{{ cookiecutter.email }}"
+# Who receives the weekly report; empty, it is stored and not sent.
+REPORT_RECIPIENTS = _list("REPORT_RECIPIENTS", "")
+
+# One log format for web, worker and beat: Celery uses this configuration
+# instead of its own (see celery_app).
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "[%(asctime)s: %(levelname)s/%(processName)s] %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+    },
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL") or "INFO"},
+}
+
+# --- Celery, read by celery_app under the CELERY_ namespace.
+
+# An unacknowledged message goes back to the queue after this long. It must be
+# longer than any task may run, or a slow task is handed to a second worker
+# while the first is still on it.
+_VISIBILITY_TIMEOUT_SECONDS = max(3600, 2 * settings.task_time_limit)
+
+CELERY_BROKER_URL = settings.redis_url
+CELERY_RESULT_BACKEND = settings.redis_url
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": _VISIBILITY_TIMEOUT_SECONDS}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": _VISIBILITY_TIMEOUT_SECONDS}
+# JSON only: a worker that accepted pickle would run whatever code anyone
+# able to write to Redis put in a message.
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_RESULT_ACCEPT_CONTENT = ["json"]
+# Results live in Redis and expire by themselves: no table to clean up.
+CELERY_RESULT_EXPIRES = timedelta(days=1)
+CELERY_TASK_SOFT_TIME_LIMIT = settings.task_soft_time_limit
+CELERY_TASK_TIME_LIMIT = settings.task_time_limit
+# Long maintenance tasks: a worker takes one message at a time so a second
+# one never waits behind a long run while another worker idles.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Events let Flower show tasks as they are sent, start and finish.
+CELERY_WORKER_SEND_TASK_EVENTS = True
+CELERY_TASK_SEND_SENT_EVENT = True
+CELERY_TASK_TRACK_STARTED = True
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_ENABLE_UTC = True
+CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE
+{%- if cookiecutter.scheduler == "database" %}
+# Schedules live in django-celery-beat's tables, seeded from BEAT_SCHEDULE by
+# `manage.py sync_periodic_tasks`. Beat checks for changes made in the admin
+# every few seconds, so an edit applies without a restart.
+CELERY_BEAT_SCHEDULER = "{{ cookiecutter.project_slug }}.schedulers:MigratedDatabaseScheduler"
+CELERY_BEAT_MAX_LOOP_INTERVAL = 5
+{%- elif cookiecutter.scheduler == "redis" %}
+# RedBeat keeps the schedule in Redis and holds a lock there while it runs, so
+# a second beat waits as a standby and takes over when the first one stops.
+CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
+CELERY_REDBEAT_REDIS_URL = settings.redis_url
+CELERY_REDBEAT_KEY_PREFIX = key("redbeat") + ":"
+CELERY_REDBEAT_LOCK_TIMEOUT = 10
+CELERY_BEAT_MAX_LOOP_INTERVAL = 5
+{%- else %}
+CELERY_BEAT_SCHEDULER = "{{ cookiecutter.project_slug }}.schedulers:StateDirScheduler"
+CELERY_BEAT_SCHEDULE_FILENAME = str(settings.state_dir / "celerybeat-schedule")
+# With the schedule fixed in code the only thing a shorter sleep buys is
+# noticing a clock jump sooner, so a minute is plenty.
+CELERY_BEAT_MAX_LOOP_INTERVAL = 60
+{%- endif %}
+
+if settings.redis_url.startswith("rediss://"):
+    # Celery refuses a rediss:// URL unless told how to check the server's
+    # certificate; check it, as redis-py does by default.
+    CELERY_BROKER_USE_SSL = {"ssl_cert_reqs": ssl.CERT_REQUIRED}
+    CELERY_REDIS_BACKEND_USE_SSL = {"ssl_cert_reqs": ssl.CERT_REQUIRED}

@@ -1,0 +1,63 @@
+"""Reports about what the project's tasks did, stored and e-mailed."""
+
+import json
+from datetime import date, timedelta
+
+from celery.utils.log import get_task_logger
+from django.conf import settings
+from django.core.mail import send_mail
+
+from .. import activity
+from ..celery_app import app
+from ..models import WeeklyReport
+
+logger = get_task_logger(__name__)
+
+
+def previous_week(day):
+    """Monday and Sunday of the full week before the one ``day`` is in."""
+    monday = day - timedelta(days=day.weekday() + 7)
+    return monday, monday + timedelta(days=6)
+
+
+def count_outcomes(monday):
+    """Each task's count of runs per final state, over the seven days from ``monday``."""
+    tasks = {}
+    for offset in range(7):
+        for task_name, states in activity.outcomes_on(monday + timedelta(days=offset)).items():
+            totals = tasks.setdefault(task_name, {})
+            for state, count in states.items():
+                totals[state] = totals.get(state, 0) + count
+    return tasks
+
+
+@app.task(acks_late=True, reject_on_worker_lost=True)
+def generate_weekly_report(day=None):
+    """Sum last week's task outcomes per task, store the report and e-mail it.
+
+    ``day`` (an ISO date, default today) picks the week after the one
+    reported. Running it again for the same week updates the same report.
+    The e-mail goes to REPORT_RECIPIENTS through Django's e-mail backend.
+    """
+    monday, sunday = previous_week(date.fromisoformat(day) if day else activity.today())
+    tasks = count_outcomes(monday)
+    report, _ = WeeklyReport.objects.update_or_create(
+        week_start=monday,
+        defaults={
+            "tasks": tasks,
+            "runs": sum(sum(states.values()) for states in tasks.values()),
+            "failures": sum(states.get("FAILURE", 0) for states in tasks.values()),
+        },
+    )
+    logger.info("Stored the %s: %d runs, %d failures", report, report.runs, report.failures)
+    if settings.REPORT_RECIPIENTS:
+        send_mail(
+            subject=f"Weekly report: {monday} to {sunday}",
+            message=(
+                f"{report.runs} task runs, {report.failures} failed.\n\n"
+                + json.dumps(tasks, indent=2, sort_keys=True)
+            ),
+            from_email=None,  # DEFAULT_FROM_EMAIL
+            recipient_list=settings.REPORT_RECIPIENTS,
+        )
+    return {"week_start": monday.isoformat(), "runs": report.runs, "failures": report.failures}

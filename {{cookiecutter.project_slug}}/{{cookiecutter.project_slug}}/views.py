@@ -1,0 +1,21 @@
+"""``/health/``: the health command's Redis and heartbeat checks, over HTTP.
+
+For a load balancer or an uptime monitor that can only make requests: 200
+with the checks as JSON when healthy, 503 when not.
+"""
+
+from django.http import JsonResponse
+from django.views.decorators.http import require_GET
+
+from .health import check_redis_and_heartbeat, health_client
+
+
+@require_GET
+def health(request):
+    client = health_client()
+    try:
+        checks = check_redis_and_heartbeat(client)
+    finally:
+        client.close()
+    healthy = all(check["ok"] for check in checks.values())
+    return JsonResponse({"healthy": healthy, "checks": checks}, status=200 if healthy else 503)
