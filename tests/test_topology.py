@@ -13,11 +13,18 @@ import subprocess
 
 import pytest
 import yaml
+from conftest import chosen_scheduler
 
 RENDERS = {
     "default": {},
     "no-flower": {"use_flower": "n"},
+    "redis": {"scheduler": "redis"},
+    "django": {"web_framework": "django"},
+    "django-file": {"web_framework": "django", "scheduler": "file"},
 }
+
+# Compose services that run once and exit, rather than for as long as the stack.
+ONE_OFF_SERVICES = {"migrate"}
 
 
 @pytest.fixture(scope="module", params=list(RENDERS), ids=list(RENDERS))
@@ -68,10 +75,14 @@ def test_exactly_one_beat_and_no_worker_doubles_as_beat(services):
     )
 
 
-def test_beat_keeps_its_state_on_a_volume_and_writes_no_pidfile(services):
+def test_beat_keeps_its_state_on_a_volume_and_writes_no_pidfile(rendered, services):
+    answers, _ = rendered
     beat = services["beat"]
-    state_dir = beat["environment"]["STATE_DIR"]
-    assert any(volume.endswith(f":{state_dir}") for volume in beat["volumes"])
+    if chosen_scheduler(answers) == "file":
+        state_dir = beat["environment"]["STATE_DIR"]
+        assert any(volume.endswith(f":{state_dir}") for volume in beat["volumes"])
+    else:
+        assert "volumes" not in beat  # the schedule lives in Redis or the database
     assert not any(word.startswith("--pidfile") for word in command_words(beat))
 
 
@@ -92,6 +103,9 @@ def test_redis_requires_a_password_and_never_evicts(services):
 
 def test_every_service_has_a_healthcheck_and_a_restart_policy(services):
     for name, service in services.items():
+        if name in ONE_OFF_SERVICES:
+            assert service["restart"] == "no", f"{name} would run again and again"
+            continue
         assert service.get("healthcheck", {}).get("test"), f"{name} has no healthcheck"
         assert service.get("restart") in ("always", "unless-stopped", "on-failure"), name
 
@@ -106,7 +120,31 @@ def test_beat_and_workers_are_judged_by_the_health_command(rendered, services):
 def test_dependencies_wait_until_healthy(services):
     for name, service in services.items():
         for dependency, condition in service.get("depends_on", {}).items():
-            assert condition == {"condition": "service_healthy"}, f"{name} -> {dependency}"
+            expected = (
+                "service_completed_successfully"
+                if dependency in ONE_OFF_SERVICES
+                else "service_healthy"
+            )
+            assert condition == {"condition": expected}, f"{name} -> {dependency}"
+
+
+def test_django_waits_for_postgres_and_migrations(rendered, services):
+    answers, _ = rendered
+    if answers.get("web_framework") != "django":
+        assert not {"web", "postgres", "migrate"} & set(services)
+        return
+    assert services["postgres"]["environment"]["POSTGRES_PASSWORD"].startswith(
+        "${POSTGRES_PASSWORD:?"
+    )
+    assert "ports" not in services["postgres"]
+    assert "migrate" in command_words(services["migrate"])
+    for name in ("web", "beat"):
+        assert services[name]["depends_on"]["migrate"] == {
+            "condition": "service_completed_successfully"
+        }
+    for name in ("web", "worker", "beat", "migrate"):
+        assert services[name]["environment"]["DATABASE_URL"].startswith("postgres://")
+        assert services[name]["depends_on"]["postgres"] == {"condition": "service_healthy"}
 
 
 def test_flower_is_authenticated_and_waits_for_a_worker(rendered, services):
@@ -143,8 +181,19 @@ def test_procfile_passes_honcho_check_with_one_beat(rendered, procfile):
 
 def test_heroku_processes_shut_down_warm(rendered):
     _, project = rendered
-    for command in procfile_processes(project / "Procfile").values():
-        assert command.strip().startswith("REMAP_SIGTERM=SIGQUIT celery ")
+    processes = procfile_processes(project / "Procfile")
+    for name in ("worker", "beat"):
+        assert processes[name].strip().startswith("REMAP_SIGTERM=SIGQUIT celery ")
+
+
+def test_heroku_runs_the_django_site_and_migrates_on_release(rendered):
+    answers, project = rendered
+    processes = procfile_processes(project / "Procfile")
+    if answers.get("web_framework") != "django":
+        assert set(processes) == {"worker", "beat"}
+        return
+    assert processes["web"].split()[:2] == ["gunicorn", f"{project.name}.wsgi"]
+    assert "manage.py migrate" in processes["release"]
 
 
 def test_dockerfile_runs_as_a_user_and_bakes_in_no_secrets(rendered):
