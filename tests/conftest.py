@@ -1,7 +1,14 @@
 """Rendering the template for the tests, through the real cookiecutter command."""
 
+import glob
+import os
+import shutil
+import signal
+import socket
 import subprocess
 import sys
+import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +29,12 @@ class Render:
     def project(self):
         (project,) = self.output_dir.iterdir()
         return project
+
+
+def chosen_scheduler(answers):
+    """The scheduler a render with ``answers`` gets: its default follows web_framework."""
+    default = "database" if answers.get("web_framework") == "django" else "file"
+    return answers.get("scheduler", default)
 
 
 def render(output_dir, **answers):
@@ -78,9 +91,68 @@ def shared_render(tmp_path_factory):
     return render_once
 
 
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    pytest.fail(f"nothing listens on port {port} after {timeout} s")
+
+
+def postgres_commands():
+    """The folder of PostgreSQL's server programs, or None when it is not installed."""
+    candidates = [os.path.dirname(shutil.which("postgres") or "")]
+    candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
+    for folder in candidates:
+        if folder and os.path.exists(os.path.join(folder, "initdb")):
+            return Path(folder)
+    return None
+
+
 @pytest.fixture(scope="session")
-def default_project(tmp_path_factory):
-    """The default render, shared by the tests that only read it."""
-    result = render(tmp_path_factory.mktemp("default"))
-    assert result.returncode == 0, result.stderr
-    return result.project
+def postgres_url():
+    """A throwaway PostgreSQL server on a free loopback port; its URL, for TEST_DATABASE_URL."""
+    commands = postgres_commands()
+    if commands is None:
+        pytest.fail("PostgreSQL is not installed (apt install postgresql); .ci/run installs it")
+    # PostgreSQL refuses to run as root, so as root it runs as the postgres
+    # user, in a folder outside pytest's (which is private to root).
+    data = Path(tempfile.mkdtemp(prefix="postgres-"))
+    as_postgres = {"user": "postgres", "group": "postgres"} if os.geteuid() == 0 else {}
+    if as_postgres:
+        shutil.chown(data, "postgres")
+    cluster = data / "cluster"
+    port = free_port()
+    try:
+        subprocess.run(
+            [commands / "initdb", "-D", cluster, "-A", "trust", "-U", "postgres"],
+            check=True,
+            capture_output=True,
+            **as_postgres,
+        )
+        server = subprocess.Popen(
+            [
+                *(commands / "postgres", "-D", cluster, "-p", str(port), "-k", data),
+                *("-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            **as_postgres,
+        )
+        try:
+            wait_for_port(port, timeout=30)
+            yield f"postgres://postgres@127.0.0.1:{port}/tests"
+        finally:
+            server.send_signal(signal.SIGINT)  # PostgreSQL's "fast" shutdown
+            server.wait(timeout=30)
+    finally:
+        shutil.rmtree(data, ignore_errors=True)

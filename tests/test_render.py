@@ -6,6 +6,7 @@ import stat
 import subprocess
 
 import pytest
+from conftest import chosen_scheduler
 
 # Template syntax a render must not leave behind. GitHub's ${{ }} is not
 # used in the workflow, so any {{ is a leftover.
@@ -29,7 +30,24 @@ RENDERS = {
     "python-3.14": {"python_version": "3.14"},
     "paris": {"timezone": "Europe/Paris"},
     "longest-slug": {"project_slug": "nightly_maintenance_for_acme_ltd"},
+    "redis": {"scheduler": "redis"},
+    "django": {"web_framework": "django"},
+    "django-file": {"web_framework": "django", "scheduler": "file"},
+    "django-redis": {"web_framework": "django", "scheduler": "redis"},
+    "django-bare": {
+        "web_framework": "django",
+        "use_flower": "n",
+        "use_docker": "n",
+        "use_heroku": "n",
+        "ci": "none",
+    },
 }
+
+# Files only a Django render has, and files only a plain one has.
+DJANGO_FILES = ["manage.py", "{slug}/django_settings.py", "{slug}/models.py", "{slug}/migrations"]
+PLAIN_FILES = ["{slug}/record_store.py", "{slug}/watermarks.py"]
+# django-celery-beat's sync command and runtime schedules: the database scheduler only.
+DATABASE_SCHEDULER_FILES = ["{slug}/schedule_sync.py", "{slug}/user_digests.py"]
 
 
 def rendered_files(project):
@@ -76,6 +94,36 @@ def test_has_the_files_of_selected_options_only(rendered):
     )
 
 
+def test_has_the_files_of_its_flavour_and_scheduler_only(rendered):
+    answers, project = rendered
+    django = answers.get("web_framework") == "django"
+    database = chosen_scheduler(answers) == "database"
+    expected = {
+        **dict.fromkeys(DJANGO_FILES, django),
+        **dict.fromkeys(PLAIN_FILES, not django),
+        **dict.fromkeys(DATABASE_SCHEDULER_FILES, database),
+    }
+    for path, selected in expected.items():
+        assert (project / path.format(slug=project.name)).exists() == selected, path
+    assert not list(project.rglob("*.django.py")), "a flavour variant was left behind"
+
+
+def test_django_defaults_to_the_database_scheduler(shared_render):
+    project = shared_render(web_framework="django")
+
+    settings = (project / project.name / "django_settings.py").read_text()
+    assert "schedulers:MigratedDatabaseScheduler" in settings
+    assert '"django_celery_beat",' in settings
+
+
+def test_redbeat_renders_no_solar_entry(shared_render):
+    project = shared_render(scheduler="redis")
+
+    schedule = (project / project.name / "beat_schedule.py").read_text()
+    assert "solar" not in schedule.replace("solar schedules", "")
+    assert "celery-redbeat" in (project / "pyproject.toml").read_text()
+
+
 def test_flower_appears_only_when_selected(rendered):
     answers, project = rendered
     selected = answers.get("use_flower", "y") == "y"
@@ -83,15 +131,26 @@ def test_flower_appears_only_when_selected(rendered):
         assert ("flower" in (project / path).read_text().lower()) == selected, path
 
 
-def test_writes_a_private_env_with_fresh_secrets(default_project, render_into):
-    other = render_into().project
-    env = (default_project / ".env").read_text()
-    other_env = (other / ".env").read_text()
+@pytest.mark.parametrize(
+    ("answers", "secrets"),
+    [
+        ({}, ["REDIS_PASSWORD", "FLOWER_PASSWORD"]),
+        (
+            {"web_framework": "django"},
+            ["REDIS_PASSWORD", "FLOWER_PASSWORD", "SECRET_KEY", "POSTGRES_PASSWORD"],
+        ),
+    ],
+    ids=["plain", "django"],
+)
+def test_writes_a_private_env_with_fresh_secrets(shared_render, render_into, answers, secrets):
+    project = shared_render(**answers)
+    env = (project / ".env").read_text()
+    other_env = (render_into(**answers).project / ".env").read_text()
 
-    for name in ["REDIS_PASSWORD", "FLOWER_PASSWORD"]:
+    for name in secrets:
         secret = re.search(rf"^{name}=(\S+)$", env, re.MULTILINE).group(1)
-        assert len(secret) >= 32
+        assert len(secret) >= 64
         assert f"{name}={secret}" not in other_env
-        assert secret not in (default_project / ".env.example").read_text()
-    assert stat.S_IMODE((default_project / ".env").stat().st_mode) == 0o600
-    assert ".env\n" in (default_project / ".gitignore").read_text()
+        assert secret not in (project / ".env.example").read_text()
+    assert stat.S_IMODE((project / ".env").stat().st_mode) == 0o600
+    assert ".env\n" in (project / ".gitignore").read_text()
