@@ -71,6 +71,26 @@ def render_into(tmp_path):
     return render_with
 
 
+def once_per_answers(make_project):
+    """``make_project(**answers)``, called once per set of answers and then remembered."""
+    projects = {}
+
+    def get(**answers):
+        key = tuple(sorted(answers.items()))
+        if key not in projects:
+            projects[key] = make_project(**answers)
+        return projects[key]
+
+    return get
+
+
+def rendered_project(output_dir, **answers):
+    """The folder of a render that must succeed."""
+    result = render(output_dir, **answers)
+    assert result.returncode == 0, result.stderr
+    return result.project
+
+
 @pytest.fixture(scope="session")
 def shared_render(tmp_path_factory):
     """``shared_render(**answers)``: one render per set of answers for the whole session.
@@ -78,17 +98,9 @@ def shared_render(tmp_path_factory):
     For tests that only read a render, so each combination is rendered once
     however many test modules check it.
     """
-    projects = {}
-
-    def render_once(**answers):
-        key = tuple(sorted(answers.items()))
-        if key not in projects:
-            result = render(tmp_path_factory.mktemp("shared"), **answers)
-            assert result.returncode == 0, result.stderr
-            projects[key] = result.project
-        return projects[key]
-
-    return render_once
+    return once_per_answers(
+        lambda **answers: rendered_project(tmp_path_factory.mktemp("shared"), **answers)
+    )
 
 
 def free_port():

@@ -9,7 +9,7 @@ import os
 import subprocess
 
 import pytest
-from conftest import chosen_scheduler, render
+from conftest import chosen_scheduler, once_per_answers, rendered_project
 
 SUITES = {
     "plain-file": {},
@@ -42,19 +42,14 @@ def installed_project(tmp_path_factory):
     A render of its own, not ``shared_render``'s: installing writes a .venv
     into it, which the render checks would then read.
     """
-    projects = {}
 
-    def install(**answers):
-        key = tuple(sorted(answers.items()))
-        if key not in projects:
-            rendered = render(tmp_path_factory.mktemp("installed"), **answers)
-            assert rendered.returncode == 0, rendered.stderr
-            result = run(["make", "install"], rendered.project, timeout=600)
-            assert result.returncode == 0, output_tail(result)
-            projects[key] = rendered.project
-        return projects[key]
+    def render_and_install(**answers):
+        project = rendered_project(tmp_path_factory.mktemp("installed"), **answers)
+        result = run(["make", "install"], project, timeout=600)
+        assert result.returncode == 0, output_tail(result)
+        return project
 
-    return install
+    return once_per_answers(render_and_install)
 
 
 @pytest.mark.parametrize("answers", SUITES.values(), ids=SUITES.keys())

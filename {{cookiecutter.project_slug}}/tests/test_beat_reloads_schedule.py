@@ -21,6 +21,8 @@ def test_an_entry_added_while_beat_runs_is_sent_without_a_restart(redis, worker,
     call_command("sync_periodic_tasks")
     beat = start_beat()
     wait_for(lambda: "beat: Starting" in beat.log(), 30, beat.log)
+    # Beat logs through Django's LOGGING, whose format names the logger.
+    assert "] celery.beat: beat: Starting" in beat.log()
 
     every_second, _ = IntervalSchedule.objects.get_or_create(
         every=1, period=IntervalSchedule.SECONDS

@@ -1,37 +1,26 @@
-"""The weekly report sums last week's task outcomes, recorded by the worker."""
+"""The weekly report: last week's task outcomes, stored in Redis."""
 
 import json
-from datetime import date, timedelta
+from datetime import date
 
 from {{ cookiecutter.project_slug }} import activity
 from {{ cookiecutter.project_slug }}.redis_client import key
-from {{ cookiecutter.project_slug }}.tasks.cache import cleanup_expired_cache
-from {{ cookiecutter.project_slug }}.tasks.reports import generate_weekly_report, previous_week
+from {{ cookiecutter.project_slug }}.tasks.reports import generate_weekly_report
 
 MONDAY = date(2026, 6, 8)
 
 
-def test_previous_week_is_the_full_week_before():
-    assert previous_week(MONDAY) == (date(2026, 6, 1), date(2026, 6, 7))
-    assert previous_week(date(2026, 6, 14)) == (date(2026, 6, 1), date(2026, 6, 7))
-
-
-def test_report_counts_only_last_week(redis):
+def test_stores_last_weeks_totals(redis):
     activity.count_outcome("app.sync", "SUCCESS", date(2026, 6, 1))
-    activity.count_outcome("app.sync", "SUCCESS", date(2026, 6, 7))
     activity.count_outcome("app.sync", "FAILURE", date(2026, 6, 3))
-    activity.count_outcome("app.cleanup", "SUCCESS", date(2026, 6, 5))
-    activity.count_outcome("app.sync", "SUCCESS", date(2026, 5, 31))  # the week before
-    activity.count_outcome("app.sync", "SUCCESS", MONDAY)  # this week
+    activity.count_outcome("app.sync", "SUCCESS", MONDAY)  # this week: not in the report
 
     summary = generate_weekly_report(day=MONDAY.isoformat())
 
-    assert summary == {"key": key("reports", "weekly", "2026-W23"), "runs": 4, "failures": 1}
+    assert summary == {"key": key("reports", "weekly", "2026-W23"), "runs": 2, "failures": 1}
     report = json.loads(redis.get(summary["key"]))
-    assert report["tasks"] == {
-        "app.sync": {"SUCCESS": 2, "FAILURE": 1},
-        "app.cleanup": {"SUCCESS": 1},
-    }
+    assert list(report["tasks"]) == ["app.sync"]
+    assert report["tasks"]["app.sync"] == {"SUCCESS": 1, "FAILURE": 1}
     assert (report["from"], report["to"]) == ("2026-06-01", "2026-06-07")
 
 
@@ -44,11 +33,10 @@ def test_running_the_report_again_gives_the_same_report(redis):
     assert redis.get(first["key"]) == stored
 
 
-def test_the_worker_counts_every_task_it_runs(redis, worker):
-    cleanup_expired_cache.delay(dry_run=True).get(timeout=30)
+def test_a_worker_builds_the_report(redis, worker):
+    activity.count_outcome("app.sync", "SUCCESS", date(2026, 6, 2))
 
-    week_later = activity.today() + timedelta(days=7)
-    summary = generate_weekly_report.delay(day=week_later.isoformat()).get(timeout=30)
+    summary = generate_weekly_report.delay(day=MONDAY.isoformat()).get(timeout=30)
 
-    report = json.loads(redis.get(summary["key"]))
-    assert report["tasks"][cleanup_expired_cache.name] == {"SUCCESS": 1}
+    assert summary["runs"] == 1
+    assert json.loads(redis.get(summary["key"]))["tasks"]["app.sync"] == {"SUCCESS": 1}

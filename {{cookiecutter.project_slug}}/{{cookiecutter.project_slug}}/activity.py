@@ -1,4 +1,4 @@
-"""A count of task outcomes per day, kept in Redis for the weekly report."""
+"""A count of task outcomes per day, kept in Redis, and summed per week for the weekly report."""
 
 import logging
 from datetime import datetime, timedelta
@@ -40,6 +40,23 @@ def outcomes_on(day):
         task_name, _, state = field.rpartition(":")
         counts.setdefault(task_name, {})[state] = int(count)
     return counts
+
+
+def previous_week(day):
+    """Monday and Sunday of the full week before the one ``day`` is in."""
+    monday = day - timedelta(days=day.weekday() + 7)
+    return monday, monday + timedelta(days=6)
+
+
+def outcomes_in_week(monday):
+    """Each task name mapped to its count per final state, over the seven days from ``monday``."""
+    totals = {}
+    for offset in range(7):
+        for task_name, states in outcomes_on(monday + timedelta(days=offset)).items():
+            counts = totals.setdefault(task_name, {})
+            for state, count in states.items():
+                counts[state] = counts.get(state, 0) + count
+    return totals
 
 
 def _count_finished_task(task=None, state=None, **kwargs):

@@ -1,7 +1,7 @@
 """Reports about what the project's tasks did, stored and e-mailed."""
 
 import json
-from datetime import date, timedelta
+from datetime import date
 
 from celery.utils.log import get_task_logger
 from django.conf import settings
@@ -14,23 +14,6 @@ from ..models import WeeklyReport
 logger = get_task_logger(__name__)
 
 
-def previous_week(day):
-    """Monday and Sunday of the full week before the one ``day`` is in."""
-    monday = day - timedelta(days=day.weekday() + 7)
-    return monday, monday + timedelta(days=6)
-
-
-def count_outcomes(monday):
-    """Each task's count of runs per final state, over the seven days from ``monday``."""
-    tasks = {}
-    for offset in range(7):
-        for task_name, states in activity.outcomes_on(monday + timedelta(days=offset)).items():
-            totals = tasks.setdefault(task_name, {})
-            for state, count in states.items():
-                totals[state] = totals.get(state, 0) + count
-    return tasks
-
-
 @app.task(acks_late=True, reject_on_worker_lost=True)
 def generate_weekly_report(day=None):
     """Sum last week's task outcomes per task, store the report and e-mail it.
@@ -39,8 +22,8 @@ def generate_weekly_report(day=None):
     reported. Running it again for the same week updates the same report.
     The e-mail goes to REPORT_RECIPIENTS through Django's e-mail backend.
     """
-    monday, sunday = previous_week(date.fromisoformat(day) if day else activity.today())
-    tasks = count_outcomes(monday)
+    monday, sunday = activity.previous_week(date.fromisoformat(day) if day else activity.today())
+    tasks = activity.outcomes_in_week(monday)
     report, _ = WeeklyReport.objects.update_or_create(
         week_start=monday,
         defaults={

@@ -1,7 +1,7 @@
 """Reports about what the project's tasks did."""
 
 import json
-from datetime import date, timedelta
+from datetime import date
 
 from celery.utils.log import get_task_logger
 
@@ -10,12 +10,6 @@ from ..celery_app import app
 from ..redis_client import get_redis, key
 
 logger = get_task_logger(__name__)
-
-
-def previous_week(day):
-    """Monday and Sunday of the full week before the one ``day`` is in."""
-    monday = day - timedelta(days=day.weekday() + 7)
-    return monday, monday + timedelta(days=6)
 
 
 def weekly_report_key(monday):
@@ -30,14 +24,9 @@ def generate_weekly_report(day=None):
     ``day`` (an ISO date, default today) picks the week after the one
     reported. Running it twice for the same week overwrites the same report.
     """
-    monday, sunday = previous_week(date.fromisoformat(day) if day else activity.today())
+    monday, sunday = activity.previous_week(date.fromisoformat(day) if day else activity.today())
     logger.info("Building the weekly report for %s to %s", monday, sunday)
-    tasks = {}
-    for offset in range(7):
-        for task_name, states in activity.outcomes_on(monday + timedelta(days=offset)).items():
-            totals = tasks.setdefault(task_name, {})
-            for state, count in states.items():
-                totals[state] = totals.get(state, 0) + count
+    tasks = activity.outcomes_in_week(monday)
     report = {
         "from": monday.isoformat(),
         "to": sunday.isoformat(),
