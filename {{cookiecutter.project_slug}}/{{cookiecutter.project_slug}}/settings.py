@@ -13,6 +13,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 REDIS_SCHEMES = ("redis", "rediss", "unix")
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off")
 HTTP_SCHEMES = ("http", "https")
 
 
@@ -64,6 +66,16 @@ def _positive_int(environ, name, default):
     return number
 
 
+def read_flag(environ, name, default=False):
+    """A yes/no variable: 1, true, yes or on; 0, false, no or off; unset or empty is ``default``."""
+    value = environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value not in TRUE_WORDS + FALSE_WORDS:
+        raise SettingsError(name, f"{value!r} is not one of {', '.join(TRUE_WORDS + FALSE_WORDS)}")
+    return value in TRUE_WORDS
+
+
 def _timezone(environ, name, default):
     value = environ.get(name, default)
     try:
@@ -79,6 +91,7 @@ class Settings:
     timezone: str
     heartbeat_interval: int
     heartbeat_max_age: int
+    beat_leader_lock: bool
     task_soft_time_limit: int
     task_time_limit: int
     state_dir: Path
@@ -106,6 +119,7 @@ class Settings:
             timezone=_timezone(environ, "TIMEZONE", "{{ cookiecutter.timezone }}"),
             heartbeat_interval=heartbeat_interval,
             heartbeat_max_age=_positive_int(environ, "HEARTBEAT_MAX_AGE", 3 * heartbeat_interval),
+            beat_leader_lock=read_flag(environ, "BEAT_LEADER_LOCK", default=True),
             task_soft_time_limit=soft_time_limit,
             task_time_limit=time_limit,
             state_dir=Path(environ.get("STATE_DIR") or "state").resolve(),

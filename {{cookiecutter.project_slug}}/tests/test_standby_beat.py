@@ -1,0 +1,84 @@
+"""A second beat is a standby, not a duplicate, and takes over when the leader dies."""
+
+import os
+import signal
+import time
+{%- if cookiecutter.scheduler == "database" %}
+from datetime import timedelta
+{%- endif %}
+
+from conftest import wait_for
+
+from {{ cookiecutter.project_slug }} import activity
+{%- if cookiecutter.scheduler == "database" %}
+from {{ cookiecutter.project_slug }}.beat_schedule import BEAT_SCHEDULE
+from {{ cookiecutter.project_slug }}.celery_app import app
+from {{ cookiecutter.project_slug }}.schedule_sync import sync_periodic_tasks
+{%- endif %}
+from {{ cookiecutter.project_slug }}.tasks.heartbeat import heartbeat
+
+LEADER = "This beat is the leader"
+STANDBY = "this beat waits as a standby"
+
+
+def heartbeats_run():
+    return activity.outcomes_on(activity.today()).get(heartbeat.name, {}).get("SUCCESS", 0)
+
+
+def heartbeats_sent(beat):
+    return beat.log().count("Sending due task heartbeat")
+
+
+def test_one_beat_sends_and_a_standby_takes_over_when_it_dies(redis, worker, start_beat, tmp_path):
+    # The counted entry is a heartbeat every second. The beats share one
+    # state folder, as replicas sharing a volume would.
+{%- if cookiecutter.scheduler == "database" %}
+    one_second_heartbeat = {**BEAT_SCHEDULE["heartbeat"], "schedule": timedelta(seconds=1)}
+    sync_periodic_tasks({"heartbeat": one_second_heartbeat}, app)
+{%- endif %}
+    environment = {"HEARTBEAT_INTERVAL": "1", "STATE_DIR": str(tmp_path / "state")}
+    leader = start_beat(**environment)
+    wait_for(lambda: LEADER in leader.log(), 30, leader.log)
+    standby = start_beat(**environment)
+    wait_for(lambda: STANDBY in standby.log(), 30, standby.log)
+
+    before = heartbeats_run()
+    time.sleep(15)
+    ran = heartbeats_run() - before
+
+    # About one heartbeat a second, from the leader alone; two beats would double it.
+    assert 10 <= ran <= 17, f"{ran} heartbeats in 15 s"
+    assert heartbeats_sent(standby) == 0
+
+    os.killpg(leader.process.pid, signal.SIGKILL)
+    killed_at = time.monotonic()
+    wait_for(lambda: heartbeats_sent(standby), 20, standby.log)
+    assert time.monotonic() - killed_at < 15
+    assert LEADER in standby.log()
+
+    # The old leader comes back as a standby.
+    restarted = start_beat(**environment)
+    wait_for(lambda: STANDBY in restarted.log(), 30, restarted.log)
+    time.sleep(3)
+    assert heartbeats_sent(restarted) == 0
+    assert restarted.process.poll() is None
+
+
+def test_a_leader_frozen_past_its_lock_stops_sending_when_it_wakes(
+    redis, worker, start_beat, tmp_path
+):
+    environment = {"HEARTBEAT_INTERVAL": "1", "STATE_DIR": str(tmp_path / "state")}
+    leader = start_beat(**environment)
+    wait_for(lambda: LEADER in leader.log(), 30, leader.log)
+    standby = start_beat(**environment)
+    wait_for(lambda: STANDBY in standby.log(), 30, standby.log)
+
+    os.killpg(leader.process.pid, signal.SIGSTOP)
+    wait_for(lambda: LEADER in standby.log(), 20, standby.log)
+    sent_before_waking = heartbeats_sent(leader)
+    os.killpg(leader.process.pid, signal.SIGCONT)
+
+    wait_for(lambda: leader.process.poll() is not None, 20, leader.log)
+    assert "This beat lost the leader lock" in leader.log()
+    assert heartbeats_sent(leader) == sent_before_waking
+    assert standby.process.poll() is None
