@@ -20,9 +20,14 @@ PACKAGE = {{ cookiecutter.project_slug | tojson }}
 # Variables of .env.example that hold a secret: each render gets its own.
 SECRET_VARIABLES = ("REDIS_PASSWORD", "FLOWER_PASSWORD", "SECRET_KEY", "POSTGRES_PASSWORD")
 
-# A module that differs between the flavours has its Django version beside
-# it as NAME.django.py, which replaces NAME.py in a Django render.
-DJANGO_VARIANT_SUFFIX = ".django.py"
+# A module that differs between options has its other versions beside it:
+# NAME.django.py replaces NAME.py in a Django render, NAME.redis.py and
+# NAME.database.py with that scheduler. Variants not chosen are removed.
+VARIANTS = {
+    ".django.py": DJANGO,
+    ".redis.py": SCHEDULER == "redis",
+    ".database.py": SCHEDULER == "database",
+}
 
 DJANGO_ONLY = (
     "manage.py",
@@ -69,8 +74,8 @@ def unselected_paths():
     yield from PLAIN_ONLY if DJANGO else DJANGO_ONLY
     if SCHEDULER != "database":
         yield from DATABASE_SCHEDULER_ONLY
-    if SCHEDULER == "redis":
-        yield f"{PACKAGE}/schedulers.py"  # RedBeat's scheduler is used as it is
+    if SCHEDULER == "file":
+        yield "tests/test_schedule_changes.py"  # a file schedule is changed in code
 
 
 def remove_unselected_files(project):
@@ -82,13 +87,14 @@ def remove_unselected_files(project):
             path.unlink()
 
 
-def choose_flavour_variants(project):
-    """Keep each module's Django version in a Django render, its plain one otherwise."""
-    for variant in project.rglob(f"*{DJANGO_VARIANT_SUFFIX}"):
-        if DJANGO:
-            variant.replace(variant.with_name(variant.name.replace(DJANGO_VARIANT_SUFFIX, ".py")))
-        else:
-            variant.unlink()
+def choose_variants(project):
+    """Put each chosen variant in place of its module, and remove the others."""
+    for suffix, chosen in VARIANTS.items():
+        for variant in project.rglob(f"*{suffix}"):
+            if chosen:
+                variant.replace(variant.with_name(variant.name.removesuffix(suffix) + ".py"))
+            else:
+                variant.unlink()
 
 
 def write_env_file(project):
@@ -107,5 +113,5 @@ def write_env_file(project):
 if __name__ == "__main__":
     project = Path.cwd()
     remove_unselected_files(project)
-    choose_flavour_variants(project)
+    choose_variants(project)
     write_env_file(project)

@@ -120,6 +120,28 @@ def wait_for_port(port, timeout):
     pytest.fail(f"nothing listens on port {port} after {timeout} s")
 
 
+@pytest.fixture(scope="session")
+def redis_url():
+    """A throwaway redis-server on a free loopback port, persisting nothing; its URL."""
+    executable = shutil.which("redis-server")
+    if executable is None:
+        pytest.fail("redis-server is not installed (apt install redis-server); .ci/run installs it")
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            *(executable, "--port", str(port), "--bind", "127.0.0.1"),
+            *("--save", "", "--appendonly", "no"),  # persist nothing
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port, timeout=30)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def postgres_commands():
     """The folder of PostgreSQL's server programs, or None when it is not installed."""
     candidates = [os.path.dirname(shutil.which("postgres") or "")]

@@ -105,7 +105,8 @@ def test_has_the_files_of_its_flavour_and_scheduler_only(rendered):
     }
     for path, selected in expected.items():
         assert (project / path.format(slug=project.name)).exists() == selected, path
-    assert not list(project.rglob("*.django.py")), "a flavour variant was left behind"
+    for suffix in (".django.py", ".redis.py", ".database.py"):
+        assert not list(project.rglob(f"*{suffix}")), f"a {suffix} variant was left behind"
 
 
 def test_django_defaults_to_the_database_scheduler(shared_render):

@@ -11,6 +11,7 @@ too. So that they see what a test wrote, every test commits for real
 {%- endif %}
 """
 
+import copy
 import os
 import shutil
 import signal
@@ -81,6 +82,16 @@ def run_health(*args, **environment):
         timeout=30,
     )
     return result, time.monotonic() - started
+
+
+def schedule_of(name):
+    """A fresh copy of a BEAT_SCHEDULE entry's schedule: schedules cache the app's time zone."""
+    from celery.schedules import maybe_schedule
+
+    from {{ cookiecutter.project_slug }}.beat_schedule import BEAT_SCHEDULE
+    from {{ cookiecutter.project_slug }}.celery_app import app
+
+    return maybe_schedule(copy.deepcopy(BEAT_SCHEDULE[name]["schedule"]), app=app)
 
 
 def record_heartbeat(client, sent_seconds_ago, ran_seconds_ago=None):

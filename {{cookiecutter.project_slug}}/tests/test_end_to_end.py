@@ -12,6 +12,9 @@ from {{ cookiecutter.project_slug }}.beat_schedule import BEAT_SCHEDULE
 from {{ cookiecutter.project_slug }}.celery_app import app
 {%- endif %}
 from {{ cookiecutter.project_slug }}.redis_client import HEARTBEAT_KEY
+{%- if cookiecutter.scheduler != "database" %}
+from {{ cookiecutter.project_slug }}.schedule import main
+{%- endif %}
 {%- if cookiecutter.scheduler == "database" %}
 from {{ cookiecutter.project_slug }}.schedule_sync import sync_periodic_tasks
 {%- endif %}
@@ -34,7 +37,7 @@ def unhealthy_checks():
     return checks if returncode == 1 else None
 
 
-def test_health_follows_beat_as_it_stops_and_starts(redis, worker, start_beat, tmp_path):
+def test_health_follows_beat_as_it_stops_and_starts(redis, worker, start_beat, tmp_path, capsys):
 {%- if cookiecutter.scheduler == "database" %}
     # Beat reads its schedule from the database: the 1-second heartbeat goes there.
     one_second_heartbeat = {**BEAT_SCHEDULE["heartbeat"], "schedule": timedelta(seconds=1)}
@@ -58,6 +61,12 @@ def test_health_follows_beat_as_it_stops_and_starts(redis, worker, start_beat, t
     # Beat writes no pidfile that could block a restart.
 {%- endif %}
     assert not list(PROJECT_ROOT.glob("*.pid"))
+{%- if cookiecutter.scheduler != "database" %}
+    # The schedule command shows when beat last sent it.
+    assert main(["list"]) == 0
+    heartbeat_entry = capsys.readouterr().out.split("\nheartbeat\n")[1].split("\n\n")[0]
+    assert "last run: never" not in heartbeat_entry
+{%- endif %}
 
     beat.stop()
     checks = wait_for(unhealthy_checks, 15, "still healthy without beat")

@@ -1,26 +1,27 @@
 """The beat schedule: every entry is sound, and fires when we say it does."""
 
-import copy
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from celery.schedules import crontab, maybe_schedule{% if cookiecutter.scheduler == "redis" %}, solar{% endif %}
+from celery.schedules import crontab{% if cookiecutter.scheduler == "redis" %}, solar{% endif %}
+from conftest import PROJECT_ROOT, free_port, schedule_of
 
 from {{ cookiecutter.project_slug }}.beat_schedule import BEAT_SCHEDULE
 from {{ cookiecutter.project_slug }}.celery_app import app
 from {{ cookiecutter.project_slug }}.schedule import describe, describe_interval, main, next_run
+{%- if cookiecutter.scheduler == "database" %}
+from {{ cookiecutter.project_slug }}.schedule_sync import sync_periodic_tasks
+{%- endif %}
 from {{ cookiecutter.project_slug }}.settings import settings
 
 # A Monday, the 1st of a month and a weekday: every crontab entry fires on it.
 BUSY_DAY = datetime(2026, 6, 1, tzinfo=UTC)
-
-
-def schedule_of(name):
-    """A fresh copy of an entry's schedule: schedules cache the app's time zone."""
-    return maybe_schedule(copy.deepcopy(BEAT_SCHEDULE[name]["schedule"]), app=app)
 
 
 def fire_times(schedule, after, until):
@@ -182,12 +183,67 @@ def test_describes_intervals_in_the_largest_whole_unit(seconds, words):
     assert describe_interval(timedelta(seconds=seconds)) == words
 
 
-def test_list_prints_every_entry(capsys):
+def test_list_prints_every_entry(redis, capsys):
+{%- if cookiecutter.scheduler == "database" %}
+    sync_periodic_tasks(BEAT_SCHEDULE, app)
+{%- endif %}
     assert main(["list"]) == 0
 
     output = capsys.readouterr().out
     for name in BEAT_SCHEDULE:
-        assert f"\n{name}\n" in output
+        assert f"\n{name}\n  task:     {BEAT_SCHEDULE[name]['task']}\n" in output
+    report = output.split("\ngenerate-weekly-report\n")[1].split("\n\n")[0]
+    assert "when:     At 09:00, only on Monday (0 9 * * mon)" in report
+    assert "enabled:  yes" in report
+    assert "last run: never" in report
+{%- if cookiecutter.scheduler == "database" %}
+
+
+def test_list_points_at_code_entries_missing_from_the_database(capsys):
+    assert main(["list"]) == 0
+
+    assert "In beat_schedule.py but not in the database yet: heartbeat" in capsys.readouterr().out
+{%- endif %}
+
+
+{%- if cookiecutter.scheduler == "file" %}
+
+
+def test_list_works_without_redis_and_says_the_last_runs_are_unknown():
+    result = subprocess.run(
+        [sys.executable, "-m", "{{ cookiecutter.project_slug }}.schedule", "list"],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "last run: unknown (Redis is unreachable)" in result.stdout
+{%- else %}
+
+
+def test_list_says_in_one_line_when_redis_is_unreachable():
+    result = subprocess.run(
+        [sys.executable, "-m", "{{ cookiecutter.project_slug }}.schedule", "list"],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+{%- if cookiecutter.scheduler == "database" %}
+
+    # The schedule is in the database: Redis is not needed to list it.
+    assert result.returncode == 0, result.stderr
+{%- else %}
+
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("error: cannot reach Redis")
+{%- endif %}
+{%- endif %}
 
 
 def test_run_refuses_an_unknown_name(capsys):

@@ -13,6 +13,10 @@ from celery import Celery
 from celery.signals import setup_logging
 
 from . import activity
+{%- if cookiecutter.scheduler == "redis" %}
+from .redis_client import SOCKET_TIMEOUT_SECONDS, key
+from .settings import settings
+{%- endif %}
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "{{ cookiecutter.project_slug }}.django_settings")
 
@@ -30,6 +34,20 @@ TASK_MODULES = [
 
 app = Celery("{{ cookiecutter.project_slug }}", include=TASK_MODULES)
 app.config_from_object("django.conf:settings", namespace="CELERY")
+{%- if cookiecutter.scheduler == "redis" %}
+# RedBeat looks its settings up by their own names, which Django's CELERY_
+# namespace hides from it, so they are set here.
+app.conf.update(
+    redbeat_redis_url=settings.redis_url,
+    redbeat_key_prefix=key("redbeat") + ":",
+    # The same timeouts as the project's own client: fail fast, never hang.
+    redbeat_redis_options={
+        "socket_timeout": SOCKET_TIMEOUT_SECONDS,
+        "socket_connect_timeout": SOCKET_TIMEOUT_SECONDS,
+        "health_check_interval": 30,
+    },
+)
+{%- endif %}
 
 
 @setup_logging.connect

@@ -12,7 +12,7 @@ from celery import Celery
 from . import activity
 from .beat_schedule import BEAT_SCHEDULE
 {%- if cookiecutter.scheduler == "redis" %}
-from .redis_client import key
+from .redis_client import SOCKET_TIMEOUT_SECONDS, key
 {%- endif %}
 from .settings import settings
 
@@ -28,21 +28,23 @@ TASK_MODULES = [
 # longer than any task may run, or a slow task is handed to a second worker
 # while the first is still on it.
 VISIBILITY_TIMEOUT_SECONDS = max(3600, 2 * settings.task_time_limit)
-
-{%- if cookiecutter.scheduler == "redis" %}
-# Beat sleeps until the next entry is due, but never longer than this. RedBeat
-# renews its lock on every wake-up and reads the schedule from Redis, so a
-# short sleep keeps the lock fresh and applies schedule changes quickly.
+{% if cookiecutter.scheduler == "redis" %}
+# Beat sleeps until the next entry is due, but never longer than this: RedBeat
+# reads the schedule from Redis on each wake-up, so a change made there
+# applies within this long. The leader lock (beat_leader) wakes it more often
+# still, to renew the lock.
 BEAT_MAX_LOOP_INTERVAL_SECONDS = 5
-# A beat that stops renewing its lock (killed, frozen, cut off) loses it after
-# this long, and a standby takes over.
-REDBEAT_LOCK_TIMEOUT_SECONDS = 10
 {%- else %}
-# Beat sleeps until the next entry is due, but never longer than this. With
-# the schedule fixed in code the only thing a shorter sleep buys is noticing
-# a clock jump sooner, so a minute is plenty.
+# Beat sleeps until the next entry is due, but never longer than this. The
+# leader lock (beat_leader) wakes it more often still, to renew the lock.
 BEAT_MAX_LOOP_INTERVAL_SECONDS = 60
 {%- endif %}
+
+# A crontab run that beat missed (it was down at the time) is sent when beat
+# comes back only if it is less than this late; an older one is skipped and
+# the entry waits for its next time. Interval and solar entries are not
+# affected: an overdue one runs once when beat comes back.
+CRON_STARTING_DEADLINE_SECONDS = 30 * 60
 
 app = Celery("{{ cookiecutter.project_slug }}", include=TASK_MODULES)
 
@@ -72,18 +74,23 @@ app.conf.update(
     enable_utc=True,
     beat_schedule=BEAT_SCHEDULE,
 {%- if cookiecutter.scheduler == "redis" %}
-    # RedBeat keeps the schedule in Redis and holds a lock there while it
-    # runs, so a second beat waits as a standby and takes over when the
-    # first one stops.
-    beat_scheduler="redbeat.RedBeatScheduler",
+    # RedBeat keeps the schedule in Redis. Its own lock is off: the leader
+    # lock of beat_leader keeps a second beat a standby (see schedulers).
+    beat_scheduler="{{ cookiecutter.project_slug }}.schedulers:LeaderRedBeatScheduler",
     redbeat_redis_url=settings.redis_url,
     redbeat_key_prefix=key("redbeat") + ":",
-    redbeat_lock_timeout=REDBEAT_LOCK_TIMEOUT_SECONDS,
+    # The same timeouts as the project's own client: fail fast, never hang.
+    redbeat_redis_options={
+        "socket_timeout": SOCKET_TIMEOUT_SECONDS,
+        "socket_connect_timeout": SOCKET_TIMEOUT_SECONDS,
+        "health_check_interval": 30,
+    },
 {%- else %}
     beat_scheduler="{{ cookiecutter.project_slug }}.schedulers:StateDirScheduler",
     beat_schedule_filename=str(settings.state_dir / "celerybeat-schedule"),
 {%- endif %}
     beat_max_loop_interval=BEAT_MAX_LOOP_INTERVAL_SECONDS,
+    beat_cron_starting_deadline=CRON_STARTING_DEADLINE_SECONDS,
 )
 
 if settings.redis_url.startswith("rediss://"):

@@ -17,25 +17,11 @@ from pathlib import Path
 import dj_database_url
 
 from .beat_schedule import BEAT_SCHEDULE
-{%- if cookiecutter.scheduler == "redis" %}
-from .redis_client import key
-{%- endif %}
-from .settings import SettingsError, settings
+from .settings import SettingsError, read_flag, settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-TRUE_WORDS = ("1", "true", "yes", "on")
-FALSE_WORDS = ("", "0", "false", "no", "off")
 DATABASE_ENGINES = ("django.db.backends.sqlite3", "django.db.backends.postgresql")
-
-
-def _flag(name):
-    value = os.environ.get(name, "").strip().lower()
-    if value not in TRUE_WORDS + FALSE_WORDS:
-        raise SettingsError(
-            name, f"{value!r} is not one of {', '.join(TRUE_WORDS + FALSE_WORDS[1:])}"
-        )
-    return value in TRUE_WORDS
 
 
 def _port(name, default):
@@ -81,7 +67,7 @@ def _database(default):
 
 
 SECRET_KEY = _secret_key()
-DEBUG = _flag("DEBUG")
+DEBUG = read_flag(os.environ, "DEBUG")
 ALLOWED_HOSTS = _list("ALLOWED_HOSTS", "localhost,127.0.0.1")
 
 INSTALLED_APPS = [
@@ -156,7 +142,7 @@ EMAIL_HOST = os.environ.get("EMAIL_HOST") or "localhost"
 EMAIL_PORT = _port("EMAIL_PORT", 25)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = _flag("EMAIL_USE_TLS")
+EMAIL_USE_TLS = read_flag(os.environ, "EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL") or "{{ cookiecutter.email }}"
 # Who receives the weekly report; empty, it is stored and not sent.
 REPORT_RECIPIENTS = _list("REPORT_RECIPIENTS", "")
@@ -207,6 +193,11 @@ CELERY_TASK_TRACK_STARTED = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_ENABLE_UTC = True
 CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE
+# A crontab run that beat missed (it was down at the time) is sent when beat
+# comes back only if it is less than this late; an older one is skipped and
+# the entry waits for its next time. Interval and solar entries are not
+# affected: an overdue one runs once when beat comes back.
+CELERY_BEAT_CRON_STARTING_DEADLINE = 30 * 60
 {%- if cookiecutter.scheduler == "database" %}
 # Schedules live in django-celery-beat's tables, seeded from BEAT_SCHEDULE by
 # `manage.py sync_periodic_tasks`. Beat checks for changes made in the admin
@@ -214,12 +205,10 @@ CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE
 CELERY_BEAT_SCHEDULER = "{{ cookiecutter.project_slug }}.schedulers:MigratedDatabaseScheduler"
 CELERY_BEAT_MAX_LOOP_INTERVAL = 5
 {%- elif cookiecutter.scheduler == "redis" %}
-# RedBeat keeps the schedule in Redis and holds a lock there while it runs, so
-# a second beat waits as a standby and takes over when the first one stops.
-CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
-CELERY_REDBEAT_REDIS_URL = settings.redis_url
-CELERY_REDBEAT_KEY_PREFIX = key("redbeat") + ":"
-CELERY_REDBEAT_LOCK_TIMEOUT = 10
+# RedBeat keeps the schedule in Redis, and reads it on each wake-up. Its own
+# lock is off: the leader lock of beat_leader keeps a second beat a standby.
+# Its settings are in celery_app: RedBeat does not see them under CELERY_.
+CELERY_BEAT_SCHEDULER = "{{ cookiecutter.project_slug }}.schedulers:LeaderRedBeatScheduler"
 CELERY_BEAT_MAX_LOOP_INTERVAL = 5
 {%- else %}
 CELERY_BEAT_SCHEDULER = "{{ cookiecutter.project_slug }}.schedulers:StateDirScheduler"

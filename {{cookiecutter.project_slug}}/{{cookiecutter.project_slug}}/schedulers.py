@@ -1,4 +1,8 @@
-"""The beat scheduler the project runs, chosen by ``beat_scheduler`` in its Celery settings."""
+"""The beat scheduler the project runs, chosen by ``beat_scheduler`` in its Celery settings.
+
+Like every scheduler of this project it sends only while it holds the
+leader lock (``beat_leader``): a second beat is a standby, not a duplicate.
+"""
 {%- if cookiecutter.scheduler == "database" %}
 
 import logging
@@ -7,6 +11,8 @@ import time
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 from django_celery_beat.schedulers import DatabaseScheduler
+
+from .beat_leader import LeaderOnlyScheduler
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +50,7 @@ def wait_for_migrations():
         time.sleep(MIGRATION_POLL_SECONDS)
 
 
-class MigratedDatabaseScheduler(DatabaseScheduler):
+class MigratedDatabaseScheduler(LeaderOnlyScheduler, DatabaseScheduler):
     """django-celery-beat's scheduler, made safe to start before ``migrate``.
 
     Stock beat crashes on a fresh database because the schedule tables do not
@@ -58,27 +64,91 @@ class MigratedDatabaseScheduler(DatabaseScheduler):
     """
 
     def setup_schedule(self):
+        # Migrations first: a leader waiting for them could not renew its lock.
         wait_for_migrations()
+        self.become_leader()
+        # django-celery-beat notices a change by comparing its time with the
+        # last change time it saw, and it first looks on its second tick. An
+        # edit made before that, or the first edit of a fresh database (no
+        # change time at all yet), would wait for its five-minute full
+        # reload. So start from a recorded change time.
+        if self.Changes.last_change() is None:
+            self.Changes.update_changed()
+        self._last_timestamp = self.Changes.last_change()
         if not self.Model.objects.exists():
             logger.warning(
                 "There are no periodic tasks in the database: run `manage.py sync_periodic_tasks`"
             )
+{%- elif cookiecutter.scheduler == "redis" %}
+
+from redbeat import RedBeatScheduler
+
+from . import schedule_store
+from .beat_leader import LeaderOnlyScheduler
+
+
+class LeaderRedBeatScheduler(LeaderOnlyScheduler, RedBeatScheduler):
+    """RedBeat, its schedule in Redis, behind the project's leader lock.
+
+    RedBeat's own lock is turned off: the leader lock does the same job, says
+    which beat leads and which stands by, and a beat that loses it exits
+    instead of crashing in the middle of a tick.
+
+    At start RedBeat writes BEAT_SCHEDULE over the stored entries; an entry
+    paused with the schedule command is paused again afterwards, so a restart
+    does not undo an operator's pause.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Set here rather than as redbeat_lock_key=None, which RedBeat does
+        # not see under Django's CELERY_ namespace.
+        self.lock_key = None
+
+    def setup_schedule(self):
+        self.become_leader()
+        entries = schedule_store.entries(self.app)
+        paused = [entry["name"] for entry in entries if not entry["enabled"]]
+        super().setup_schedule()
+        for name in paused:
+            if name in self.app.conf.beat_schedule:
+                schedule_store.set_enabled(self.app, name, False)
 {%- else %}
 
+import logging
 from pathlib import Path
 
 from celery.beat import PersistentScheduler
+from redis.exceptions import RedisError
+
+from .beat_leader import LeaderOnlyScheduler
+from .schedule_store import record_last_run
+
+logger = logging.getLogger(__name__)
 
 
-class StateDirScheduler(PersistentScheduler):
+class StateDirScheduler(LeaderOnlyScheduler, PersistentScheduler):
     """Celery's file-backed scheduler, with its state file in STATE_DIR.
 
     STATE_DIR is git-ignored locally and a volume in compose, so schedule
     state survives a redeploy without being committed. Celery does not create
     the folder, so a fresh checkout or an empty volume would fail to start.
+    A standby opens the state file only once it leads, so two beats sharing
+    the volume never write it at the same time.
     """
 
     def setup_schedule(self):
+        self.become_leader()
         Path(self.schedule_filename).parent.mkdir(parents=True, exist_ok=True)
         super().setup_schedule()
+
+    def reserve(self, entry):
+        """Also record when the entry ran in Redis, where the schedule command reads it."""
+        entry = super().reserve(entry)
+        try:
+            record_last_run(entry.name, entry.last_run_at)
+        except RedisError as exc:
+            # Bookkeeping must never stop beat from sending.
+            logger.warning("Could not record the last run of %s: %s", entry.name, exc)
+        return entry
 {%- endif %}
