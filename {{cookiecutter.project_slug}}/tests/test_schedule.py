@@ -206,43 +206,39 @@ def test_list_points_at_code_entries_missing_from_the_database(capsys):
 {%- endif %}
 
 
+def list_with_redis_unreachable():
+    return subprocess.run(
+        [sys.executable, "-m", "{{ cookiecutter.project_slug }}.schedule", "list"],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 {%- if cookiecutter.scheduler == "file" %}
 
 
 def test_list_works_without_redis_and_says_the_last_runs_are_unknown():
-    result = subprocess.run(
-        [sys.executable, "-m", "{{ cookiecutter.project_slug }}.schedule", "list"],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = list_with_redis_unreachable()
 
     assert result.returncode == 0, result.stderr
     assert "last run: unknown (Redis is unreachable)" in result.stdout
+{%- elif cookiecutter.scheduler == "database" %}
+
+
+def test_list_works_without_redis_from_the_database():
+    result = list_with_redis_unreachable()
+
+    assert result.returncode == 0, result.stderr
 {%- else %}
 
 
 def test_list_says_in_one_line_when_redis_is_unreachable():
-    result = subprocess.run(
-        [sys.executable, "-m", "{{ cookiecutter.project_slug }}.schedule", "list"],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-{%- if cookiecutter.scheduler == "database" %}
-
-    # The schedule is in the database: Redis is not needed to list it.
-    assert result.returncode == 0, result.stderr
-{%- else %}
+    result = list_with_redis_unreachable()
 
     assert result.returncode == 1
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith("error: cannot reach Redis")
-{%- endif %}
 {%- endif %}
 
 

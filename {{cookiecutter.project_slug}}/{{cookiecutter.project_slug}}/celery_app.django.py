@@ -14,7 +14,7 @@ from celery.signals import setup_logging
 
 from . import activity
 {%- if cookiecutter.scheduler == "redis" %}
-from .redis_client import SOCKET_TIMEOUT_SECONDS, key
+from .redis_client import CLIENT_OPTIONS, key
 from .settings import settings
 {%- endif %}
 
@@ -40,12 +40,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.update(
     redbeat_redis_url=settings.redis_url,
     redbeat_key_prefix=key("redbeat") + ":",
-    # The same timeouts as the project's own client: fail fast, never hang.
-    redbeat_redis_options={
-        "socket_timeout": SOCKET_TIMEOUT_SECONDS,
-        "socket_connect_timeout": SOCKET_TIMEOUT_SECONDS,
-        "health_check_interval": 30,
-    },
+    redbeat_redis_options=dict(CLIENT_OPTIONS),
 )
 {%- endif %}
 

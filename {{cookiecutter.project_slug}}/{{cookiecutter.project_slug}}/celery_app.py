@@ -12,7 +12,7 @@ from celery import Celery
 from . import activity
 from .beat_schedule import BEAT_SCHEDULE
 {%- if cookiecutter.scheduler == "redis" %}
-from .redis_client import SOCKET_TIMEOUT_SECONDS, key
+from .redis_client import CLIENT_OPTIONS, key
 {%- endif %}
 from .settings import settings
 
@@ -79,12 +79,7 @@ app.conf.update(
     beat_scheduler="{{ cookiecutter.project_slug }}.schedulers:LeaderRedBeatScheduler",
     redbeat_redis_url=settings.redis_url,
     redbeat_key_prefix=key("redbeat") + ":",
-    # The same timeouts as the project's own client: fail fast, never hang.
-    redbeat_redis_options={
-        "socket_timeout": SOCKET_TIMEOUT_SECONDS,
-        "socket_connect_timeout": SOCKET_TIMEOUT_SECONDS,
-        "health_check_interval": 30,
-    },
+    redbeat_redis_options=dict(CLIENT_OPTIONS),
 {%- else %}
     beat_scheduler="{{ cookiecutter.project_slug }}.schedulers:StateDirScheduler",
     beat_schedule_filename=str(settings.state_dir / "celerybeat-schedule"),

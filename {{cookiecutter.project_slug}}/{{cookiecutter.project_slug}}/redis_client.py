@@ -16,6 +16,14 @@ KEY_PREFIX = "{{ cookiecutter.project_slug }}"
 # limit; Celery retries or the next beat tick runs it again.
 SOCKET_TIMEOUT_SECONDS = 5
 
+# Connection options for the project's clients (and RedBeat's): fail fast,
+# and check an idle connection before trusting it.
+CLIENT_OPTIONS = {
+    "socket_timeout": SOCKET_TIMEOUT_SECONDS,
+    "socket_connect_timeout": SOCKET_TIMEOUT_SECONDS,
+    "health_check_interval": 30,
+}
+
 
 def key(*parts):
     """The project's name for a Redis key, e.g. ``key("records", 42)``.
@@ -34,10 +42,4 @@ HEARTBEAT_KEY = key("heartbeat")
 @cache
 def get_redis():
     """A client for ``REDIS_URL`` that returns str, not bytes."""
-    return redis.Redis.from_url(
-        settings.redis_url,
-        decode_responses=True,
-        socket_timeout=SOCKET_TIMEOUT_SECONDS,
-        socket_connect_timeout=SOCKET_TIMEOUT_SECONDS,
-        health_check_interval=30,
-    )
+    return redis.Redis.from_url(settings.redis_url, decode_responses=True, **CLIENT_OPTIONS)
