@@ -83,6 +83,13 @@ def test_is_lint_clean(rendered, command):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_shell_scripts_parse(rendered):
+    _, project = rendered
+    for script in project.rglob("*.sh"):
+        result = subprocess.run(["bash", "-n", script], capture_output=True, text=True)
+        assert result.returncode == 0, f"{script.name}: {result.stderr}"
+
+
 def test_has_the_files_of_selected_options_only(rendered):
     answers, project = rendered
     for option, paths in OPTION_FILES.items():

@@ -25,13 +25,11 @@ if [ -z "${REDIS_URL:-}" ]; then
     export REDIS_URL="redis://127.0.0.1:$port/0"
     echo "Started a private redis-server for this session at $REDIS_URL"
 fi
-
-{%- if cookiecutter.web_framework == "django" %}
+{% if cookiecutter.web_framework == "django" %}
 # Beat would wait for the tables; create them first so everything starts at once.
 uv run python manage.py migrate
 {%- if cookiecutter.scheduler == "database" %}
 uv run python manage.py sync_periodic_tasks
 {%- endif %}
-
-{% endif -%}
+{% endif %}
 uv run honcho -f Procfile.dev start
