@@ -94,6 +94,13 @@ def schedule_of(name):
     return maybe_schedule(copy.deepcopy(BEAT_SCHEDULE[name]["schedule"]), app=app)
 
 
+def successful_runs(task):
+    """How many times a worker finished ``task`` successfully today, as the worker counted."""
+    from {{ cookiecutter.project_slug }} import activity
+
+    return activity.outcomes_on(activity.today()).get(task.name, {}).get("SUCCESS", 0)
+
+
 def record_heartbeat(client, sent_seconds_ago, ran_seconds_ago=None):
     """Store the heartbeat as if beat sent it, and worker "w1" ran it, that long ago."""
     from {{ cookiecutter.project_slug }}.redis_client import HEARTBEAT_KEY

@@ -5,16 +5,11 @@ import subprocess
 import sys
 import time
 
-from conftest import PROJECT_ROOT, wait_for
+from conftest import PROJECT_ROOT, successful_runs, wait_for
 from django.core.management import call_command
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
-from {{ cookiecutter.project_slug }} import activity
 from {{ cookiecutter.project_slug }}.tasks.cache import cleanup_expired_cache
-
-
-def successful_runs(task):
-    return activity.outcomes_on(activity.today()).get(task.name, {}).get("SUCCESS", 0)
 
 
 def test_an_entry_added_while_beat_runs_is_sent_without_a_restart(redis, worker, start_beat):

@@ -3,18 +3,13 @@
 import time
 
 import pytest
-from conftest import wait_for
+from conftest import successful_runs, wait_for
 
-from {{ cookiecutter.project_slug }} import activity
 from {{ cookiecutter.project_slug }}.schedule import main
 from {{ cookiecutter.project_slug }}.tasks.cache import cleanup_expired_cache
 
 CLEANUP = cleanup_expired_cache.name
 DRY_RUN = '{"dry_run": true}'
-
-
-def successful_runs(task):
-    return activity.outcomes_on(activity.today()).get(task.name, {}).get("SUCCESS", 0)
 
 
 def listed_entry(capsys, name):

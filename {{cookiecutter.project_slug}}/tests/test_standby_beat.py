@@ -7,10 +7,8 @@ import time
 from datetime import timedelta
 {%- endif %}
 
-from conftest import wait_for
-
-from {{ cookiecutter.project_slug }} import activity
-{%- if cookiecutter.scheduler == "database" %}
+from conftest import successful_runs, wait_for
+{% if cookiecutter.scheduler == "database" %}
 from {{ cookiecutter.project_slug }}.beat_schedule import BEAT_SCHEDULE
 from {{ cookiecutter.project_slug }}.celery_app import app
 from {{ cookiecutter.project_slug }}.schedule_sync import sync_periodic_tasks
@@ -19,10 +17,6 @@ from {{ cookiecutter.project_slug }}.tasks.heartbeat import heartbeat
 
 LEADER = "This beat is the leader"
 STANDBY = "this beat waits as a standby"
-
-
-def heartbeats_run():
-    return activity.outcomes_on(activity.today()).get(heartbeat.name, {}).get("SUCCESS", 0)
 
 
 def heartbeats_sent(beat):
@@ -42,9 +36,9 @@ def test_one_beat_sends_and_a_standby_takes_over_when_it_dies(redis, worker, sta
     standby = start_beat(**environment)
     wait_for(lambda: STANDBY in standby.log(), 30, standby.log)
 
-    before = heartbeats_run()
+    before = successful_runs(heartbeat)
     time.sleep(15)
-    ran = heartbeats_run() - before
+    ran = successful_runs(heartbeat) - before
 
     # About one heartbeat a second, from the leader alone; two beats would double it.
     assert 10 <= ran <= 17, f"{ran} heartbeats in 15 s"

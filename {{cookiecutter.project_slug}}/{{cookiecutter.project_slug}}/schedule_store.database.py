@@ -10,9 +10,6 @@ from django_celery_beat.models import PeriodicTask
 
 from .schedule_sync import stored_schedule
 
-# Whether entries can be added, paused, resumed and removed at runtime.
-EDITABLE = True
-
 
 class UnknownEntry(LookupError):
     pass

@@ -13,9 +13,6 @@ from redis.exceptions import RedisError
 
 from .redis_client import get_redis, key
 
-# Whether entries can be added, paused, resumed and removed at runtime.
-EDITABLE = False
-
 LAST_RUN_KEY = key("schedule", "last_run")
 LAST_RUN_UNKNOWN = "unknown (Redis is unreachable)"
 

@@ -10,9 +10,6 @@ BEAT_MAX_LOOP_INTERVAL_SECONDS, without a restart.
 from redbeat.schedulers import RedBeatSchedulerEntry, ensure_conf
 from redbeat.schedulers import get_redis as redbeat_redis
 
-# Whether entries can be added, paused, resumed and removed at runtime.
-EDITABLE = True
-
 
 class UnknownEntry(LookupError):
     pass
