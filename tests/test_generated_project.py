@@ -19,6 +19,13 @@ SUITES = {
     "django-redis": {"web_framework": "django", "scheduler": "redis"},
 }
 
+# Every test of one suite runs in the same test process (see addopts), so
+# each render is installed once; two suites run side by side.
+SUITE_PARAMS = [
+    pytest.param(answers, id=name, marks=pytest.mark.xdist_group(name))
+    for name, answers in SUITES.items()
+]
+
 
 # The Django suite's tests that read or write the database: the ones worth
 # running again on PostgreSQL (the rest do not depend on the database).
@@ -68,7 +75,7 @@ def installed_project(tmp_path_factory):
     return once_per_answers(render_and_install)
 
 
-@pytest.mark.parametrize("answers", SUITES.values(), ids=SUITES.keys())
+@pytest.mark.parametrize("answers", SUITE_PARAMS)
 def test_generated_test_suite_passes(installed_project, answers):
     result = run(["make", "test"], installed_project(**answers), timeout=900)
 
@@ -77,6 +84,7 @@ def test_generated_test_suite_passes(installed_project, answers):
     assert " failed" not in result.stdout
 
 
+@pytest.mark.xdist_group("django-database")
 def test_django_database_tests_pass_on_postgresql(installed_project, postgres_url):
     project = installed_project(web_framework="django")
 
@@ -91,7 +99,7 @@ def test_django_database_tests_pass_on_postgresql(installed_project, postgres_ur
     assert "database: postgresql" in result.stdout  # the suite's report header
 
 
-@pytest.mark.parametrize("answers", SUITES.values(), ids=SUITES.keys())
+@pytest.mark.parametrize("answers", SUITE_PARAMS)
 def test_make_schedule_lists_every_entry(installed_project, redis_url, answers):
     project = installed_project(**answers)
     if answers.get("web_framework") == "django":
