@@ -2,14 +2,19 @@
 
 Cookiecutter runs this hook before it renders any file and deletes the
 half-made output folder when it exits non-zero, so a refused answer leaves
-nothing behind. Each check prints one line naming the field at fault.
+nothing behind (a slug that is a path is cleaned up here instead, see the
+end). Each check prints one line naming the field at fault.
 Standard library only, and no network: rendering must work offline.
 """
 
+import contextlib
 import keyword
+import os
 import re
+import signal
 import sys
 import zoneinfo
+from pathlib import Path
 
 PROJECT_NAME = {{ cookiecutter.project_name | tojson }}
 PROJECT_SLUG = {{ cookiecutter.project_slug | tojson }}
@@ -20,6 +25,7 @@ WEB_FRAMEWORK = {{ cookiecutter.web_framework | tojson }}
 SCHEDULER = {{ cookiecutter.scheduler | tojson }}
 TIMEZONE = {{ cookiecutter.timezone | tojson }}
 PYTHON_VERSION = {{ cookiecutter.python_version | tojson }}
+OUTPUT_DIR = {{ cookiecutter._output_dir | tojson }}
 
 SUPPORTED_PYTHON_VERSIONS = ("3.11", "3.12", "3.13", "3.14")
 SCHEDULERS = ("file", "redis", "database")
@@ -31,13 +37,18 @@ THIRD_PARTY_IMPORTS = {
     "billiard",
     "celery",
     "cron_descriptor",
+    "dj_database_url",
     "django",
     "django_celery_beat",
+    "ephem",
     "flower",
+    "gunicorn",
     "honcho",
     "httpx",
     "kombu",
+    "psycopg",
     "pytest",
+    "pytest_django",
     "pytest_httpserver",
     "redbeat",
     "redis",
@@ -46,7 +57,10 @@ THIRD_PARTY_IMPORTS = {
     "tests",
     "time_machine",
     "vine",
+    "whitenoise",
 }
+# Folders the generated .gitignore ignores: a package of that name would never be committed.
+GIT_IGNORED_FOLDERS = {"dist", "state"}
 
 SLUG_PATTERN = re.compile(r"[a-z_][a-z0-9_]*")
 EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -75,6 +89,8 @@ def check_slug(slug):
         return f"project_slug: {slug!r} is a Python keyword"
     if slug in sys.stdlib_module_names or slug in THIRD_PARTY_IMPORTS:
         return f"project_slug: {slug!r} would shadow the {slug!r} module the project imports"
+    if slug in GIT_IGNORED_FOLDERS:
+        return f"project_slug: {slug!r} is a folder the project's .gitignore leaves out"
     return None
 
 
@@ -87,7 +103,10 @@ def check_email(email):
 def check_timezone(name):
     try:
         zoneinfo.ZoneInfo(name)
-    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+    # A region such as "Europe" is a folder of the tzdata package, and a name
+    # too long for a file is refused by the system: zoneinfo lets both
+    # through as OSError.
+    except (ValueError, OSError, zoneinfo.ZoneInfoNotFoundError):
         return f"timezone: {name!r} is not an IANA time zone name (for example UTC or Europe/Paris)"
     return None
 
@@ -127,8 +146,34 @@ def find_first_error():
     return None
 
 
+def remove_folders_made_for(slug):
+    """Remove the empty folders cookiecutter made along a slug that is a path, deepest first."""
+    folder = Path(OUTPUT_DIR)
+    made = []
+    for part in Path(slug).parts:
+        folder /= part
+        if part != "..":
+            made.append(folder)
+    for folder in reversed(made):
+        with contextlib.suppress(OSError):  # not empty: not only ours
+            folder.rmdir()
+
+
+def stop_cookiecutter():
+    """Stop cookiecutter at once, before its clean-up after a failed hook."""
+    os.kill(os.getppid(), signal.SIGKILL)
+
+
 if __name__ == "__main__":
     error = find_first_error()
     if error:
         print(f"ERROR: {error}", file=sys.stderr)
+        if "/" in PROJECT_SLUG:
+            # Cookiecutter made OUTPUT_DIR/PROJECT_SLUG before this hook ran,
+            # and deletes the folder the hook runs in when it fails. For a
+            # slug such as "a/.." that is the output folder itself, with all
+            # the user's files; for "a/b" it leaves "a" behind. So the hook
+            # cleans up after such a slug itself, and cookiecutter must not.
+            remove_folders_made_for(PROJECT_SLUG)
+            stop_cookiecutter()
         sys.exit(1)

@@ -2,6 +2,7 @@
 
 import glob
 import os
+import re
 import shutil
 import signal
 import socket
@@ -16,6 +17,10 @@ import pytest
 
 TEMPLATE = Path(__file__).resolve().parent.parent
 
+# Template syntax a render must not leave behind. GitHub's ${{ }} is not
+# used in the workflow, so any {{ is a leftover.
+LEFTOVER_SYNTAX = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}|cookiecutter\.")
+
 
 @dataclass
 class Render:
@@ -29,6 +34,12 @@ class Render:
     def project(self):
         (project,) = self.output_dir.iterdir()
         return project
+
+    @property
+    def errors(self):
+        """The hooks' ``ERROR: field: ...`` lines, without cookiecutter's own about the hook."""
+        lines = [line for line in self.stderr.splitlines() if line.startswith("ERROR: ")]
+        return [line for line in lines if not line.startswith("ERROR: Stopping generation")]
 
 
 def chosen_scheduler(answers):
@@ -89,6 +100,27 @@ def rendered_project(output_dir, **answers):
     result = render(output_dir, **answers)
     assert result.returncode == 0, result.stderr
     return result.project
+
+
+def template_leftovers(project):
+    """The lines of a render that still hold template syntax, as ``path: line``."""
+    return [
+        f"{path.relative_to(project)}: {line.strip()}"
+        for path in project.rglob("*")
+        if path.is_file()
+        for line in path.read_text().splitlines()
+        if LEFTOVER_SYNTAX.search(line)
+    ]
+
+
+def ruff(project, *command):
+    """``ruff COMMAND`` over a render, as its CI runs it; the finished process."""
+    return subprocess.run(
+        [shutil.which("ruff"), *command, "--no-cache", "."],
+        cwd=project,
+        capture_output=True,
+        text=True,
+    )
 
 
 @pytest.fixture(scope="session")

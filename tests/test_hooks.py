@@ -13,6 +13,8 @@ BAD_ANSWERS = [
     ({"project_slug": "tests"}, "project_slug"),
     ({"project_slug": "test"}, "project_slug"),
     ({"project_slug": "json"}, "project_slug"),
+    ({"project_slug": "gunicorn"}, "project_slug"),
+    ({"project_slug": "state"}, "project_slug"),  # git-ignored in the project
     ({"project_name": "99 Problems"}, "project_slug"),
     ({"project_name": 'The "Best" Jobs'}, "project_name"),
     ({"description": "   "}, "description"),
@@ -36,10 +38,8 @@ def test_refuses_bad_answer_leaving_nothing(render_into, answers, field):
     result = render_into(**answers)
 
     assert result.returncode != 0
-    hook_lines = [line for line in result.stderr.splitlines() if line.startswith("ERROR: ")]
-    errors = [line for line in hook_lines if not line.startswith("ERROR: Stopping generation")]
-    assert len(errors) == 1, result.stderr
-    assert errors[0].startswith(f"ERROR: {field}: ")
+    assert len(result.errors) == 1, result.stderr
+    assert result.errors[0].startswith(f"ERROR: {field}: ")
     assert list(result.output_dir.iterdir()) == []
 
 

@@ -1,16 +1,11 @@
 """Every option renders a clean project: no template syntax left, lint-clean, right files."""
 
 import re
-import shutil
 import stat
 import subprocess
 
 import pytest
-from conftest import chosen_scheduler
-
-# Template syntax a render must not leave behind. GitHub's ${{ }} is not
-# used in the workflow, so any {{ is a leftover.
-LEFTOVER_SYNTAX = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}|cookiecutter\.")
+from conftest import chosen_scheduler, ruff, template_leftovers
 
 OPTION_FILES = {
     "use_flower": ["flowerconfig.py"],
@@ -50,10 +45,6 @@ PLAIN_FILES = ["{slug}/record_store.py", "{slug}/watermarks.py"]
 DATABASE_SCHEDULER_FILES = ["{slug}/schedule_sync.py", "{slug}/user_digests.py"]
 
 
-def rendered_files(project):
-    return [path for path in project.rglob("*") if path.is_file()]
-
-
 @pytest.fixture(scope="module", params=list(RENDERS), ids=list(RENDERS))
 def rendered(request, shared_render):
     answers = RENDERS[request.param]
@@ -62,24 +53,13 @@ def rendered(request, shared_render):
 
 def test_leaves_no_template_syntax(rendered):
     _, project = rendered
-    leftovers = [
-        f"{path.relative_to(project)}: {line.strip()}"
-        for path in rendered_files(project)
-        for line in path.read_text().splitlines()
-        if LEFTOVER_SYNTAX.search(line)
-    ]
-    assert leftovers == []
+    assert template_leftovers(project) == []
 
 
 @pytest.mark.parametrize("command", [["check"], ["format", "--check"]], ids=["check", "format"])
 def test_is_lint_clean(rendered, command):
     _, project = rendered
-    result = subprocess.run(
-        [shutil.which("ruff"), *command, "--no-cache", "."],
-        cwd=project,
-        capture_output=True,
-        text=True,
-    )
+    result = ruff(project, *command)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -139,26 +119,46 @@ def test_flower_appears_only_when_selected(rendered):
         assert ("flower" in (project / path).read_text().lower()) == selected, path
 
 
-@pytest.mark.parametrize(
-    ("answers", "secrets"),
-    [
-        ({}, ["REDIS_PASSWORD", "FLOWER_PASSWORD"]),
-        (
-            {"web_framework": "django"},
-            ["REDIS_PASSWORD", "FLOWER_PASSWORD", "SECRET_KEY", "POSTGRES_PASSWORD"],
-        ),
-    ],
-    ids=["plain", "django"],
-)
+SECRETS = {
+    "plain": ({}, ["REDIS_PASSWORD", "FLOWER_PASSWORD"]),
+    "django": (
+        {"web_framework": "django"},
+        ["REDIS_PASSWORD", "FLOWER_PASSWORD", "SECRET_KEY", "POSTGRES_PASSWORD"],
+    ),
+}
+
+
+def secret_values(project, names):
+    env = (project / ".env").read_text()
+    return {name: re.search(rf"^{name}=(\S+)$", env, re.MULTILINE).group(1) for name in names}
+
+
+@pytest.mark.parametrize(("answers", "secrets"), SECRETS.values(), ids=SECRETS.keys())
 def test_writes_a_private_env_with_fresh_secrets(shared_render, render_into, answers, secrets):
     project = shared_render(**answers)
-    env = (project / ".env").read_text()
     other_env = (render_into(**answers).project / ".env").read_text()
 
-    for name in secrets:
-        secret = re.search(rf"^{name}=(\S+)$", env, re.MULTILINE).group(1)
+    for name, secret in secret_values(project, secrets).items():
         assert len(secret) >= 64
         assert f"{name}={secret}" not in other_env
         assert secret not in (project / ".env.example").read_text()
     assert stat.S_IMODE((project / ".env").stat().st_mode) == 0o600
     assert ".env\n" in (project / ".gitignore").read_text()
+
+
+@pytest.mark.parametrize(("answers", "secrets"), SECRETS.values(), ids=SECRETS.keys())
+def test_git_tracks_no_secret(render_into, answers, secrets):
+    # A render of its own: `git init` writes into it.
+    project = render_into(**answers).project
+    subprocess.run(["git", "init", "--quiet"], cwd=project, check=True)
+    subprocess.run(["git", "add", "--all"], cwd=project, check=True)
+    listed = subprocess.run(
+        ["git", "ls-files"], cwd=project, capture_output=True, text=True, check=True
+    )
+    tracked = listed.stdout.splitlines()
+
+    assert ".env" not in tracked and ".env.example" in tracked
+    for path in tracked:
+        text = (project / path).read_text(errors="replace")
+        for name, secret in secret_values(project, secrets).items():
+            assert secret not in text, f"{path} holds {name}"
