@@ -37,6 +37,7 @@ DJANGO_ONLY = (
     f"{PACKAGE}/migrations",
     f"{PACKAGE}/models.py",
     f"{PACKAGE}/tasks/sessions.py",
+    f"{PACKAGE}/unapplied_migrations.py",
     f"{PACKAGE}/urls.py",
     f"{PACKAGE}/views.py",
     f"{PACKAGE}/wsgi.py",
@@ -44,6 +45,7 @@ DJANGO_ONLY = (
     "tests/test_django_settings.py",
     "tests/test_health_view.py",
     "tests/test_sessions.py",
+    "tests/test_web_waits_for_migrations.py",
 )
 PLAIN_ONLY = (
     f"{PACKAGE}/record_store.py",

@@ -13,6 +13,7 @@ import os
 import ssl
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 
@@ -31,8 +32,24 @@ def _port(name, default):
     return int(value)
 
 
+def _seconds(name, default):
+    value = os.environ.get(name) or str(default)
+    if not value.isdigit():
+        raise SettingsError(name, f"{value!r} is not a whole number of seconds")
+    return int(value)
+
+
 def _list(name, default):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def _origins(name):
+    origins = _list(name, "")
+    for origin in origins:
+        parts = urlsplit(origin)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path:
+            raise SettingsError(name, f"{origin!r} is not an origin like https://example.com")
+    return origins
 
 
 def _secret_key():
@@ -70,6 +87,32 @@ SECRET_KEY = _secret_key()
 DEBUG = read_flag(os.environ, "DEBUG")
 ALLOWED_HOSTS = _list("ALLOWED_HOSTS", "localhost,127.0.0.1")
 
+# HTTPS only, unless DEBUG or HTTPS_ONLY=0 says otherwise: plain http is
+# redirected, the session and CSRF cookies never travel over it, and browsers
+# are told (HSTS) to use nothing else. Local runs over plain http (make web,
+# make dev, compose on 127.0.0.1, the tests) set HTTPS_ONLY=0.
+_HTTPS_ONLY = read_flag(os.environ, "HTTPS_ONLY", default=not DEBUG)
+SECURE_SSL_REDIRECT = _HTTPS_ONLY
+SESSION_COOKIE_SECURE = _HTTPS_ONLY
+CSRF_COOKIE_SECURE = _HTTPS_ONLY
+# Short by default: a browser that saw the header refuses plain http for this
+# long, whatever the site does meanwhile. Raise it once HTTPS works everywhere.
+_HSTS_SECONDS = _seconds("HSTS_SECONDS", 3600)
+SECURE_HSTS_SECONDS = _HSTS_SECONDS if _HTTPS_ONLY else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+# Preloading has browsers hard-code the domain as HTTPS-only, for good. The
+# domain's owner asks for it at hstspreload.org; a template does not.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+if read_flag(os.environ, "BEHIND_TLS_PROXY"):
+    # TLS ends at a proxy (Heroku's router, nginx, a load balancer), so every
+    # request reaches Django as http; the proxy says which it was. Without
+    # this the redirect to https would never end. Set it only behind a proxy
+    # that replaces any X-Forwarded-Proto the client sent.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Other origins whose forms may post here: needed only when the proxy hands
+# Django another host or port than the browser used.
+CSRF_TRUSTED_ORIGINS = _origins("CSRF_TRUSTED_ORIGINS")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -85,6 +128,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # 503 instead of 500s while the site runs ahead of `manage.py migrate`.
+    "{{ cookiecutter.project_slug }}.unapplied_migrations.WaitForMigrationsMiddleware",
     # Serves the admin's CSS and scripts from the web process itself.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -163,16 +208,19 @@ LOGGING = {
 
 # --- Celery, read by celery_app under the CELERY_ namespace.
 
-# An unacknowledged message goes back to the queue after this long. It must be
-# longer than any task may run, or a slow task is handed to a second worker
-# while the first is still on it.
-_VISIBILITY_TIMEOUT_SECONDS = max(3600, 2 * settings.task_time_limit)
-
 CELERY_BROKER_URL = settings.redis_url
 CELERY_RESULT_BACKEND = settings.redis_url
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": _VISIBILITY_TIMEOUT_SECONDS}
-CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": _VISIBILITY_TIMEOUT_SECONDS}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # A message whose worker died without acknowledging it (kill -9, a lost
+    # machine) goes back to the queue this long after it was delivered;
+    # settings makes sure that is longer than any task may run.
+    "visibility_timeout": settings.visibility_timeout,
+    # Workers look for such messages every 10 s; kombu would otherwise look
+    # only every tenth time, so redelivery could lag by 100 s.
+    "unacked_restore_throttle": 1,
+}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": settings.visibility_timeout}
 # JSON only: a worker that accepted pickle would run whatever code anyone
 # able to write to Redis put in a message.
 CELERY_TASK_SERIALIZER = "json"
