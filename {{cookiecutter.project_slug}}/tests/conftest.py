@@ -12,6 +12,7 @@ too. So that they see what a test wrote, every test commits for real
 """
 
 import copy
+import functools
 import os
 import shutil
 import signal
@@ -37,6 +38,8 @@ TEST_ENVIRONMENT = {
 {%- if cookiecutter.web_framework == "django" %}
     "DJANGO_SETTINGS_MODULE": "{{ cookiecutter.project_slug }}.django_settings",
     "SECRET_KEY": "only-for-the-tests-" + "x" * 40,
+    # The test client and the tests' servers speak plain http.
+    "HTTPS_ONLY": "0",
 {%- endif %}
 }
 
@@ -113,38 +116,38 @@ def record_heartbeat(client, sent_seconds_ago, ran_seconds_ago=None):
 
 
 class RedisServer:
-    """A throwaway redis-server on a free loopback port, persisting nothing."""
+    """A throwaway redis-server on a loopback port (a free one by default), persisting nothing.
 
-    def __init__(self):
-        executable = shutil.which("redis-server")
-        if executable is None:
+    ``stop()`` then ``start()`` restarts it on the same port, empty.
+    """
+
+    def __init__(self, port=None):
+        self.executable = shutil.which("redis-server")
+        if self.executable is None:
             raise pytest.UsageError(
                 "the tests need redis-server on the PATH (apt install redis-server)"
             )
-        self.port = free_port()
+        self.port = port or free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
         self.directory = tempfile.mkdtemp(prefix="redis-")
+        self.start()
+
+    def start(self):
         self.process = subprocess.Popen(
             [
-                executable,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--dir",
-                self.directory,
-                "--save",
-                "",
-                "--appendonly",
-                "no",
+                *(self.executable, "--port", str(self.port), "--bind", "127.0.0.1"),
+                *("--dir", self.directory, "--save", "", "--appendonly", "no"),
             ],
             stdout=subprocess.DEVNULL,
         )
         wait_for(lambda: ping_redis(self.port), 10, "redis-server did not answer PING")
-        self.url = f"redis://127.0.0.1:{self.port}/0"
 
     def stop(self):
         self.process.terminate()
         self.process.wait(timeout=10)
+
+    def remove(self):
+        self.stop()
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
@@ -163,7 +166,7 @@ def pytest_configure(config):
 
 def pytest_unconfigure(config):
     if hasattr(config, "redis_server"):
-        config.redis_server.stop()
+        config.redis_server.remove()
         shutil.rmtree(os.environ["STATE_DIR"], ignore_errors=True)
 {% if cookiecutter.web_framework == "django" %}
 
@@ -201,16 +204,17 @@ def redis():
     return client
 
 
-class CeleryProcess:
-    """``celery -A <app> <command>`` as a real subprocess, its log in a file."""
+class ProjectProcess:
+    """``python -m <arguments>`` run from the project root, its output in a log file."""
 
-    def __init__(self, command, log_path, environment=None):
+    def __init__(self, arguments, log_path, environment=None):
         self.log_path = log_path
+        self.environment = {**os.environ, **(environment or {})}
         self.log_file = open(log_path, "w")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", APP, *command, "--loglevel=INFO"],
+            [sys.executable, "-m", *arguments],
             cwd=PROJECT_ROOT,
-            env={**os.environ, **(environment or {})},
+            env=self.environment,
             stdout=self.log_file,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -221,7 +225,7 @@ class CeleryProcess:
 
     def stop(self):
         if self.process.poll() is None:
-            # TERM to the whole group: the worker's pool children go with it.
+            # TERM to the whole group: a worker's pool children go with it.
             os.killpg(self.process.pid, signal.SIGTERM)
             try:
                 self.process.wait(timeout=15)
@@ -229,6 +233,13 @@ class CeleryProcess:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
         self.log_file.close()
+
+
+class CeleryProcess(ProjectProcess):
+    """``celery -A <app> <command>`` as a real subprocess."""
+
+    def __init__(self, command, log_path, environment=None):
+        super().__init__(["celery", "-A", APP, *command, "--loglevel=INFO"], log_path, environment)
 
 
 @pytest.fixture(scope="session")
@@ -248,15 +259,60 @@ def worker(tmp_path_factory):
 
 
 @pytest.fixture
-def start_beat(tmp_path):
-    """Start a real beat process; it is stopped when the test ends."""
+def start_celery(tmp_path):
+    """``start_celery(command, *arguments, **environment)``: a real worker or beat.
+
+    Each is stopped when the test ends; the environment adds to the tests' own.
+    """
     started = []
 
-    def start(**environment):
-        process = CeleryProcess(["beat"], tmp_path / f"beat-{len(started)}.log", environment)
+    def start(command, *arguments, **environment):
+        log_path = tmp_path / f"{command}-{len(started)}.log"
+        process = CeleryProcess([command, *arguments], log_path, environment)
         started.append(process)
         return process
 
     yield start
     for process in started:
         process.stop()
+
+
+@pytest.fixture
+def start_beat(start_celery):
+    """``start_beat(**environment)``: a real beat process, stopped when the test ends."""
+    return functools.partial(start_celery, "beat")
+
+
+@pytest.fixture
+def start_worker(start_celery):
+    """``start_worker(*arguments, **environment)``: a worker of the test's own.
+
+    For a test that needs other settings than the session's ``worker``, or
+    must kill it. Wait for ``worker_is_ready`` before relying on it.
+    """
+    return functools.partial(start_celery, "worker", "--without-gossip", "--without-mingle")
+
+
+def worker_is_ready(worker):
+    return " ready." in worker.log()
+
+
+def heartbeats_sent(beat):
+    return beat.log().count("Sending due task heartbeat")
+
+
+def one_second_heartbeat():
+    """Make the heartbeat entry due every second; return the environment a beat needs for it."""
+{%- if cookiecutter.scheduler == "database" %}
+    from datetime import timedelta
+
+    from {{ cookiecutter.project_slug }}.beat_schedule import BEAT_SCHEDULE
+    from {{ cookiecutter.project_slug }}.celery_app import app
+    from {{ cookiecutter.project_slug }}.schedule_sync import sync_periodic_tasks
+
+    # This beat reads its entries from the database, where the code
+    # schedule's heartbeat is once a minute.
+    every_second = {**BEAT_SCHEDULE["heartbeat"], "schedule": timedelta(seconds=1)}
+    sync_periodic_tasks({"heartbeat": every_second}, app)
+{%- endif %}
+    return {"HEARTBEAT_INTERVAL": "1"}

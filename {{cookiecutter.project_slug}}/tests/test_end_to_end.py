@@ -2,21 +2,12 @@
 and health tells when beat is gone."""
 
 import json
-{%- if cookiecutter.scheduler == "database" %}
-from datetime import timedelta
-{%- endif %}
 
-from conftest import PROJECT_ROOT, run_health, wait_for
-{% if cookiecutter.scheduler == "database" %}
-from {{ cookiecutter.project_slug }}.beat_schedule import BEAT_SCHEDULE
-from {{ cookiecutter.project_slug }}.celery_app import app
-{%- endif %}
+from conftest import PROJECT_ROOT, one_second_heartbeat, run_health, wait_for
+
 from {{ cookiecutter.project_slug }}.redis_client import HEARTBEAT_KEY
 {%- if cookiecutter.scheduler != "database" %}
 from {{ cookiecutter.project_slug }}.schedule import main
-{%- endif %}
-{%- if cookiecutter.scheduler == "database" %}
-from {{ cookiecutter.project_slug }}.schedule_sync import sync_periodic_tasks
 {%- endif %}
 
 # A 1-second heartbeat counts as dead after 3 seconds without one.
@@ -38,11 +29,7 @@ def unhealthy_checks():
 
 
 def test_health_follows_beat_as_it_stops_and_starts(redis, worker, start_beat, tmp_path, capsys):
-{%- if cookiecutter.scheduler == "database" %}
-    # Beat reads its schedule from the database: the 1-second heartbeat goes there.
-    one_second_heartbeat = {**BEAT_SCHEDULE["heartbeat"], "schedule": timedelta(seconds=1)}
-    sync_periodic_tasks({"heartbeat": one_second_heartbeat}, app)
-{%- endif %}
+    one_second_heartbeat()
     state_dir = tmp_path / "state"
     beat = start_beat(STATE_DIR=str(state_dir), **HEARTBEAT)
 

@@ -1,5 +1,7 @@
 """Settings come from the environment; a bad value stops start-up with one line."""
-
+{% if cookiecutter.use_flower %}
+import os
+{%- endif %}
 import re
 import subprocess
 import sys
@@ -20,6 +22,7 @@ def test_defaults_when_nothing_is_set():
     assert settings.heartbeat_interval == 60
     assert settings.heartbeat_max_age == 180
     assert settings.task_time_limit > settings.task_soft_time_limit
+    assert settings.visibility_timeout == 3600
 
 
 class RecordingEnviron(dict):
@@ -75,6 +78,7 @@ def test_accepts_redis_urls(url):
         ("TASK_SOFT_TIME_LIMIT", "1.5"),
         ("SYNC_SOURCE_URL", "ftp://example.com/items"),
         ("ARCHIVE_AFTER_DAYS", "ninety"),
+        ("BROKER_VISIBILITY_TIMEOUT", "1h"),
     ],
 )
 def test_refuses_a_malformed_value_naming_the_variable(variable, value):
@@ -88,6 +92,14 @@ def test_refuses_a_malformed_value_naming_the_variable(variable, value):
 def test_refuses_a_hard_time_limit_below_the_soft_one():
     with pytest.raises(SettingsError, match="TASK_TIME_LIMIT"):
         Settings.from_environ({"TASK_SOFT_TIME_LIMIT": "300", "TASK_TIME_LIMIT": "200"})
+
+
+def test_the_visibility_timeout_outlasts_the_hard_time_limit():
+    # Shorter, a task still running would be handed to a second worker.
+    with pytest.raises(SettingsError, match="BROKER_VISIBILITY_TIMEOUT"):
+        Settings.from_environ({"TASK_TIME_LIMIT": "600", "BROKER_VISIBILITY_TIMEOUT": "600"})
+    # Longer time limits push the default past an hour.
+    assert Settings.from_environ({"TASK_TIME_LIMIT": "2400"}).visibility_timeout == 4800
 
 
 @pytest.mark.parametrize(
@@ -137,3 +149,22 @@ def test_a_process_with_a_bad_value_exits_with_one_line(command):
     assert result.stderr.strip().splitlines() == [
         "Invalid environment variable HEARTBEAT_INTERVAL: 'often' is not a whole number"
     ]
+{%- if cookiecutter.use_flower %}
+
+
+def test_flower_without_a_login_exits_with_one_line():
+    environment = {name: value for name, value in os.environ.items() if "FLOWER" not in name}
+    result = subprocess.run(
+        [sys.executable, "-m", "celery", "-A", APP, "flower"],
+        cwd=PROJECT_ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "Invalid environment variable FLOWER_USER: is not set; Flower will not run without a login"
+    ]
+{%- endif %}

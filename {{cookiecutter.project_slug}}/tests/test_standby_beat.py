@@ -3,34 +3,19 @@
 import os
 import signal
 import time
-{%- if cookiecutter.scheduler == "database" %}
-from datetime import timedelta
-{%- endif %}
 
-from conftest import successful_runs, wait_for
-{% if cookiecutter.scheduler == "database" %}
-from {{ cookiecutter.project_slug }}.beat_schedule import BEAT_SCHEDULE
-from {{ cookiecutter.project_slug }}.celery_app import app
-from {{ cookiecutter.project_slug }}.schedule_sync import sync_periodic_tasks
-{%- endif %}
+from conftest import heartbeats_sent, one_second_heartbeat, successful_runs, wait_for
+
 from {{ cookiecutter.project_slug }}.tasks.heartbeat import heartbeat
 
 LEADER = "This beat is the leader"
 STANDBY = "this beat waits as a standby"
 
 
-def heartbeats_sent(beat):
-    return beat.log().count("Sending due task heartbeat")
-
-
 def test_one_beat_sends_and_a_standby_takes_over_when_it_dies(redis, worker, start_beat, tmp_path):
     # The counted entry is a heartbeat every second. The beats share one
     # state folder, as replicas sharing a volume would.
-{%- if cookiecutter.scheduler == "database" %}
-    one_second_heartbeat = {**BEAT_SCHEDULE["heartbeat"], "schedule": timedelta(seconds=1)}
-    sync_periodic_tasks({"heartbeat": one_second_heartbeat}, app)
-{%- endif %}
-    environment = {"HEARTBEAT_INTERVAL": "1", "STATE_DIR": str(tmp_path / "state")}
+    environment = {**one_second_heartbeat(), "STATE_DIR": str(tmp_path / "state")}
     leader = start_beat(**environment)
     wait_for(lambda: LEADER in leader.log(), 30, leader.log)
     standby = start_beat(**environment)
@@ -61,7 +46,7 @@ def test_one_beat_sends_and_a_standby_takes_over_when_it_dies(redis, worker, sta
 def test_a_leader_frozen_past_its_lock_stops_sending_when_it_wakes(
     redis, worker, start_beat, tmp_path
 ):
-    environment = {"HEARTBEAT_INTERVAL": "1", "STATE_DIR": str(tmp_path / "state")}
+    environment = {**one_second_heartbeat(), "STATE_DIR": str(tmp_path / "state")}
     leader = start_beat(**environment)
     wait_for(lambda: LEADER in leader.log(), 30, leader.log)
     standby = start_beat(**environment)

@@ -11,9 +11,11 @@ stops cleanly and releases the lock.
 The leader renews the lock on every tick of its loop, and ticks at least
 every RENEW_INTERVAL_SECONDS. The lock therefore says that the sending loop
 is alive, not just the process: a beat frozen for longer than the ttl loses
-it. A beat that finds its lock gone or taken stops sending at once: it
-exits, and whatever restarts it (compose, systemd, Heroku) brings it back as
-a standby.
+it. A leader that finds another beat holding its lock stops sending at once:
+it exits, and whatever restarts it (compose, systemd, Heroku) brings it back
+as a standby. One that finds the lock merely gone (Redis was away longer
+than the ttl, or restarted without it) and free takes it again and goes on:
+no other beat led meanwhile, since none holds it.
 
 Built, like ``locks.exclusive``, on redis-py's Lock: a random token per
 holder, and renewal and release that check the token first.
@@ -57,9 +59,11 @@ def wait_until_leader():
         if reason != waiting_for:
             if reason == "standby":
                 logger.warning(
-                    "Another beat is the leader (it holds %s); this beat waits as a standby "
-                    "and takes over at most %d s after the leader stops",
+                    "Another beat holds the leader lock %s (or held it until it died, less "
+                    "than %d s ago); this beat waits as a standby and takes over at most %d s "
+                    "after the leader stops",
                     LEADER_LOCK_KEY,
+                    LEADER_LOCK_TTL_SECONDS,
                     LEADER_LOCK_TTL_SECONDS + STANDBY_POLL_SECONDS,
                 )
             else:
@@ -89,17 +93,37 @@ class LeaderOnlyScheduler:
         try:
             self._leader_lock.reacquire()
         except LockNotOwnedError:
-            logger.error(
-                "This beat lost the leader lock (it expired or another beat took it): "
-                "stopping now, so that only one beat sends"
-            )
-            self._leader_lock = None
-            raise LostLeadership(1) from None
+            self._take_back_or_stop()
         except RedisError as exc:
             # Unconfirmed leadership sends nothing; the next tick tries again.
             logger.warning("Could not renew the leader lock, not sending this tick: %s", exc)
             return STANDBY_POLL_SECONDS
         return min(super().tick(*args, **kwargs), RENEW_INTERVAL_SECONDS)
+
+    def _take_back_or_stop(self):
+        """The lock expired under this leader: lead on if it is free, exit if it is taken."""
+        try:
+            free = self._leader_lock.acquire(blocking=False)
+        except RedisError:
+            free = False
+        if free:
+            logger.warning(
+                "The leader lock %s expired under this beat (Redis was away, or the beat "
+                "was paused); no other beat took it, so this beat leads on",
+                LEADER_LOCK_KEY,
+            )
+            self.leadership_regained()
+            return
+        logger.error(
+            "This beat lost the leader lock %s to another beat: stopping now, "
+            "so that only one beat sends",
+            LEADER_LOCK_KEY,
+        )
+        self._leader_lock = None
+        raise LostLeadership(1)
+
+    def leadership_regained(self):
+        """Called when this beat took back its expired lock: Redis may have restarted empty."""
 
     def close(self):
         try:

@@ -24,10 +24,6 @@ TASK_MODULES = [
     "{{ cookiecutter.project_slug }}.tasks.reports",
 ]
 
-# An unacknowledged message goes back to the queue after this long. It must be
-# longer than any task may run, or a slow task is handed to a second worker
-# while the first is still on it.
-VISIBILITY_TIMEOUT_SECONDS = max(3600, 2 * settings.task_time_limit)
 {% if cookiecutter.scheduler == "redis" %}
 # Beat sleeps until the next entry is due, but never longer than this: RedBeat
 # reads the schedule from Redis on each wake-up, so a change made there
@@ -46,14 +42,24 @@ BEAT_MAX_LOOP_INTERVAL_SECONDS = 60
 # affected: an overdue one runs once when beat comes back.
 CRON_STARTING_DEADLINE_SECONDS = 30 * 60
 
+BROKER_TRANSPORT_OPTIONS = {
+    # A message whose worker died without acknowledging it (kill -9, a lost
+    # machine) goes back to the queue this long after it was delivered;
+    # settings makes sure that is longer than any task may run.
+    "visibility_timeout": settings.visibility_timeout,
+    # Workers look for such messages every 10 s; kombu would otherwise look
+    # only every tenth time, so redelivery could lag by 100 s.
+    "unacked_restore_throttle": 1,
+}
+
 app = Celery("{{ cookiecutter.project_slug }}", include=TASK_MODULES)
 
 app.conf.update(
     broker_url=settings.redis_url,
     result_backend=settings.redis_url,
     broker_connection_retry_on_startup=True,
-    broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT_SECONDS},
-    result_backend_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT_SECONDS},
+    broker_transport_options=BROKER_TRANSPORT_OPTIONS,
+    result_backend_transport_options={"visibility_timeout": settings.visibility_timeout},
     # JSON only: a worker that accepted pickle would run whatever code
     # anyone able to write to Redis put in a message.
     task_serializer="json",

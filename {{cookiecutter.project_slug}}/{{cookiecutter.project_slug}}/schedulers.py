@@ -9,19 +9,14 @@ import logging
 import time
 
 from django.db import DatabaseError, connection
-from django.db.migrations.executor import MigrationExecutor
 from django_celery_beat.schedulers import DatabaseScheduler
 
 from .beat_leader import LeaderOnlyScheduler
+from .unapplied_migrations import count_unapplied_migrations
 
 logger = logging.getLogger(__name__)
 
 MIGRATION_POLL_SECONDS = 2
-
-
-def count_unapplied_migrations():
-    executor = MigrationExecutor(connection)
-    return len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
 
 
 def wait_for_migrations():
@@ -81,10 +76,15 @@ class MigratedDatabaseScheduler(LeaderOnlyScheduler, DatabaseScheduler):
             )
 {%- elif cookiecutter.scheduler == "redis" %}
 
+import logging
+
 from redbeat import RedBeatScheduler
+from redbeat.schedulers import get_redis as redbeat_redis
 
 from . import schedule_store
 from .beat_leader import LeaderOnlyScheduler
+
+logger = logging.getLogger(__name__)
 
 
 class LeaderRedBeatScheduler(LeaderOnlyScheduler, RedBeatScheduler):
@@ -113,6 +113,16 @@ class LeaderRedBeatScheduler(LeaderOnlyScheduler, RedBeatScheduler):
         for name in paused:
             if name in self.app.conf.beat_schedule:
                 schedule_store.set_enabled(self.app, name, False)
+
+    def leadership_regained(self):
+        # A Redis that restarted empty lost RedBeat's schedule with the lock,
+        # and beat would go on sending nothing at all.
+        if not redbeat_redis(self.app).exists(self.app.redbeat_conf.schedule_key):
+            logger.warning(
+                "The schedule is gone from Redis (it restarted empty): storing "
+                "BEAT_SCHEDULE again; entries added at runtime are lost"
+            )
+            super().setup_schedule()
 {%- else %}
 
 import logging
@@ -141,6 +151,18 @@ class StateDirScheduler(LeaderOnlyScheduler, PersistentScheduler):
         self.become_leader()
         Path(self.schedule_filename).parent.mkdir(parents=True, exist_ok=True)
         super().setup_schedule()
+
+    def _destroy_open_corrupted_schedule(self, exc):
+        # Celery's own version logs a traceback for a file it then simply
+        # replaces; one line says all there is to say. Only when entries ran
+        # last is lost: interval entries run now, crontab ones at their next time.
+        logger.error(
+            "The schedule state file %s could not be read (%r); replacing it with a new one",
+            self.schedule_filename,
+            exc,
+        )
+        self._remove_db()
+        return self._open_schedule()
 
     def reserve(self, entry):
         """Also record when the entry ran in Redis, where the schedule command reads it."""

@@ -94,6 +94,7 @@ class Settings:
     beat_leader_lock: bool
     task_soft_time_limit: int
     task_time_limit: int
+    visibility_timeout: int
     state_dir: Path
     cache_key_prefix: str
     sync_source_url: str
@@ -114,6 +115,16 @@ class Settings:
                 "TASK_TIME_LIMIT",
                 f"{time_limit} must be greater than TASK_SOFT_TIME_LIMIT ({soft_time_limit})",
             )
+        visibility_timeout = _positive_int(
+            environ, "BROKER_VISIBILITY_TIMEOUT", max(3600, 2 * time_limit)
+        )
+        if visibility_timeout <= time_limit:
+            # Redis hands an unacknowledged message to another worker after
+            # this long: before the hard limit, a slow task would run twice.
+            raise SettingsError(
+                "BROKER_VISIBILITY_TIMEOUT",
+                f"{visibility_timeout} must be greater than TASK_TIME_LIMIT ({time_limit})",
+            )
         return cls(
             redis_url=_redis_url(environ, "REDIS_URL", "redis://localhost:6379/0"),
             timezone=_timezone(environ, "TIMEZONE", "{{ cookiecutter.timezone }}"),
@@ -122,6 +133,7 @@ class Settings:
             beat_leader_lock=read_flag(environ, "BEAT_LEADER_LOCK", default=True),
             task_soft_time_limit=soft_time_limit,
             task_time_limit=time_limit,
+            visibility_timeout=visibility_timeout,
             state_dir=Path(environ.get("STATE_DIR") or "state").resolve(),
             cache_key_prefix=environ.get("CACHE_KEY_PREFIX") or "cache:",
             sync_source_url=_http_url(environ, "SYNC_SOURCE_URL"),

@@ -1,0 +1,271 @@
+"""Faults the project rides out: Redis away or late, processes killed, bad state, bad messages.
+
+Each test breaks something real: a redis-server of its own that stops and
+starts, worker and beat processes killed with SIGKILL, a state file full of
+garbage, a message a worker must not open.
+"""
+
+import itertools
+import json
+import os
+import pickle
+import re
+{%- if cookiecutter.scheduler == "file" %}
+import shelve
+{%- endif %}
+import signal
+import time
+from collections import Counter
+from datetime import datetime{% if cookiecutter.web_framework == "django" %}, timedelta{% endif %}
+from pathlib import Path
+
+import pytest
+from conftest import (
+    RedisServer,
+    free_port,
+    heartbeats_sent,
+    one_second_heartbeat,
+    run_health,
+    wait_for,
+    worker_is_ready,
+)
+{%- if cookiecutter.web_framework == "django" %}
+from django.utils import timezone
+{%- endif %}
+{% if cookiecutter.web_framework == "django" %}
+from {{ cookiecutter.project_slug }}.celery_app import app
+from {{ cookiecutter.project_slug }}.models import ArchivedDocument, Document
+{%- else %}
+from {{ cookiecutter.project_slug }} import record_store
+from {{ cookiecutter.project_slug }}.celery_app import app
+{%- endif %}
+from {{ cookiecutter.project_slug }}.redis_client import HEARTBEAT_KEY
+from {{ cookiecutter.project_slug }}.tasks.heartbeat import heartbeat
+from {{ cookiecutter.project_slug }}.tasks.records import archive_old_records
+
+SENT_HEARTBEAT = re.compile(
+    r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}).*Sending due task heartbeat", re.MULTILINE
+)
+RECEIVED_HEARTBEAT = re.compile(r"Task \S+\.heartbeat\[([0-9a-f-]+)\] received")
+
+
+def healthy(environment):
+    result, _ = run_health(**environment)
+    return result.returncode == 0
+
+
+def seconds_between_heartbeats_sent(beat):
+    sent = [
+        datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S,%f")
+        for stamp in SENT_HEARTBEAT.findall(beat.log())
+    ]
+    return [(later - earlier).total_seconds() for earlier, later in itertools.pairwise(sent)]
+
+
+@pytest.fixture
+def private_redis():
+    """A Redis of the test's own, that it may stop."""
+    server = RedisServer()
+    yield server
+    server.remove()
+
+
+def test_worker_and_beat_ride_out_redis_going_away_for_5_seconds(
+    private_redis, start_worker, start_beat, tmp_path
+):
+    environment = {
+        **one_second_heartbeat(),
+        "REDIS_URL": private_redis.url,
+        "STATE_DIR": str(tmp_path / "state"),
+    }
+    worker = start_worker(**environment)
+    beat = start_beat(**environment)
+    wait_for(lambda: healthy(environment), 60, lambda: beat.log() + worker.log())
+
+    # It comes back empty, as a Redis without persistence or a new replica
+    # would: the leader lock and RedBeat's schedule are gone too.
+    private_redis.stop()
+    time.sleep(5)
+    private_redis.start()
+    back_at = time.monotonic()
+
+    wait_for(lambda: healthy(environment), 30, lambda: beat.log() + worker.log())
+    print(f"healthy again {time.monotonic() - back_at:.1f} s after Redis came back")
+    time.sleep(3)  # a few more heartbeats after the recovery
+    assert worker.process.poll() is None, worker.log()
+    assert beat.process.poll() is None, beat.log()
+    # The entry is due every second: two sends closer than that would be one
+    # due time sent twice. And no message reached the worker twice.
+    gaps = seconds_between_heartbeats_sent(beat)
+    assert len(gaps) >= 3 and min(gaps) > 0.5, gaps
+    received = RECEIVED_HEARTBEAT.findall(worker.log())
+    assert len(received) == len(set(received))
+
+
+def test_worker_and_beat_wait_for_redis_that_is_not_there_yet(start_worker, start_beat, tmp_path):
+    port = free_port()
+    environment = {
+        **one_second_heartbeat(),
+        "REDIS_URL": f"redis://127.0.0.1:{port}/0",
+        "STATE_DIR": str(tmp_path / "state"),
+    }
+    worker = start_worker(**environment)
+    beat = start_beat(**environment)
+
+    # Celery masks the URL's password, even an empty one.
+    refused = f"Cannot connect to redis://:**@127.0.0.1:{port}"
+    wait_for(lambda: refused in worker.log(), 30, worker.log)
+    wait_for(
+        lambda: "cannot take the leader lock yet: Redis is unreachable" in beat.log(), 30, beat.log
+    )
+    result, _ = run_health(**environment)
+    assert result.returncode == 1
+    assert "Connection refused" in json.loads(result.stdout)["checks"]["redis"]["error"]
+
+    server = RedisServer(port=port)
+    try:
+        wait_for(lambda: healthy(environment), 30, lambda: beat.log() + worker.log())
+        assert worker.process.poll() is None and beat.process.poll() is None
+    finally:
+        server.remove()
+
+
+def test_beat_killed_with_sigkill_starts_again_and_sends(redis, worker, start_beat, tmp_path):
+    environment = {**one_second_heartbeat(), "STATE_DIR": str(tmp_path / "state")}
+    beat = start_beat(**environment)
+    wait_for(lambda: heartbeats_sent(beat), 30, beat.log)
+
+    os.killpg(beat.process.pid, signal.SIGKILL)
+    restarted = start_beat(**environment)
+
+    # Its leader lock, left behind, expires after 10 s; nothing else is in the way.
+    wait_for(lambda: heartbeats_sent(restarted), 20, restarted.log)
+    assert "Traceback" not in restarted.log()
+{%- if cookiecutter.scheduler == "file" %}
+
+
+def test_a_corrupted_state_file_is_replaced_with_one_log_line(redis, worker, start_beat, tmp_path):
+    state_dir = tmp_path / "state"
+    state_dir.mkdir()
+    state_file = state_dir / "celerybeat-schedule"
+    state_file.write_bytes(b"\x00not a schedule\xff" * 100)
+
+    beat = start_beat(**one_second_heartbeat(), STATE_DIR=str(state_dir))
+    wait_for(lambda: heartbeats_sent(beat), 30, beat.log)
+    beat.stop()
+
+    complaints = [line for line in beat.log().splitlines() if "could not be read" in line]
+    assert len(complaints) == 1 and str(state_file) in complaints[0]
+    assert "Traceback" not in beat.log()
+    with shelve.open(str(state_file)) as state:  # a sound state file again
+        assert "heartbeat" in state["entries"]
+{%- endif %}
+
+
+class RunsCodeWhenUnpickled:
+    """Unpickling this creates ``path``: what an attacker's message would do instead."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (Path.touch, (Path(self.path),))
+
+
+def test_the_worker_refuses_a_pickled_message(redis, worker, tmp_path):
+    witness = tmp_path / "unpickled"
+    assert pickle.loads(pickle.dumps(RunsCodeWhenUnpickled(witness))) is None
+    witness.unlink()  # the payload works: unpickled, it creates the file
+
+    # send_task, because apply_async would first check the arguments.
+    app.send_task(heartbeat.name, args=[RunsCodeWhenUnpickled(witness)], serializer="pickle")
+
+    wait_for(lambda: "untrusted content of type pickle" in worker.log(), 30, worker.log)
+    assert "The message has been ignored and discarded" in worker.log()
+    assert not witness.exists()
+    # And the worker goes on with JSON messages.
+    heartbeat.delay()
+    wait_for(lambda: redis.hget(HEARTBEAT_KEY, "ran_at"), 30, worker.log)
+
+
+# A worker that dies without acknowledging its message (SIGKILL, a lost
+# machine) has it delivered again after the visibility timeout, which must
+# exceed the hard time limit: short ones, for the test.
+FAST_REDELIVERY = {
+    "TASK_SOFT_TIME_LIMIT": "4",
+    "TASK_TIME_LIMIT": "5",
+    "BROKER_VISIBILITY_TIMEOUT": "6",
+}
+# Enough records that the run is still going when the test kills it.
+RECORDS = 3000
+{% if cookiecutter.web_framework == "django" %}
+
+def make_old_documents(count):
+    Document.objects.bulk_create(Document(title=f"document {n}") for n in range(count))
+    # update(), because save() would set updated_at to now.
+    Document.objects.update(updated_at=timezone.now() - timedelta(days=100))
+
+
+def archived_per_run():
+    """How many documents each archive run moved, by the run's start time."""
+    return Counter(ArchivedDocument.objects.values_list("archived_at", flat=True))
+
+
+def live_count():
+    return Document.objects.count()
+
+
+def archive_is_under_way(result):
+    # The run works in one transaction, which shows nothing until it commits.
+    return result.state == "STARTED"
+{%- else %}
+
+def make_old_documents(count):
+    long_ago = time.time() - 100 * 24 * 60 * 60
+    for n in range(count):
+        record_store.save_record(f"document-{n}", {"n": n}, now=long_ago)
+
+
+def archived_per_run():
+    """How many records each archive run moved, by the run's start time."""
+    moved = record_store.get_redis().zrange(record_store.ARCHIVE_INDEX, 0, -1, withscores=True)
+    return Counter(archived_at for _, archived_at in moved)
+
+
+def live_count():
+    return record_store.get_redis().zcard(record_store.LIVE_INDEX)
+
+
+def archive_is_under_way(result):
+    # Each record moves in a transaction of its own: some have moved already.
+    return result.state == "STARTED" and archived_per_run()
+{%- endif %}
+
+
+@pytest.mark.parametrize("killed", ["pool process", "whole worker"])
+def test_an_archive_run_killed_midway_is_delivered_again_and_done_once(redis, start_worker, killed):
+    make_old_documents(RECORDS)
+    arguments = ("--queues=faults", "--concurrency=1")
+    workers = [start_worker(*arguments, **FAST_REDELIVERY)]
+    wait_for(lambda: worker_is_ready(workers[0]), 30, workers[0].log)
+
+    result = archive_old_records.apply_async(queue="faults")
+    wait_for(lambda: archive_is_under_way(result), 30, workers[0].log)
+    if killed == "pool process":
+        # The pool process running the task dies (the OOM killer, say); the
+        # worker hands the message back at once (reject_on_worker_lost).
+        os.kill(result.info["pid"], signal.SIGKILL)
+    else:
+        # The whole worker dies; another one takes the message once the
+        # visibility timeout has passed.
+        os.killpg(workers[0].process.pid, signal.SIGKILL)
+        workers.append(start_worker(*arguments, **FAST_REDELIVERY))
+
+    summary = result.get(timeout=60)
+
+    received = f"archive_old_records[{result.id}] received"
+    assert sum(worker.log().count(received) for worker in workers) == 2
+    # Each record moved exactly once, by the killed run or by the next one.
+    moved = archived_per_run()
+    assert sum(moved.values()) == RECORDS and live_count() == 0
+    assert summary["archived"] == moved[max(moved)]
