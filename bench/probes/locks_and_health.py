@@ -108,7 +108,7 @@ def main(slug):
             )
         )
     finally:
-        redis_server.stop()
+        redis_server.remove()
 
 
 if __name__ == "__main__":
