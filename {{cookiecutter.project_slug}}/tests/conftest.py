@@ -116,18 +116,18 @@ def record_heartbeat(client, sent_seconds_ago, ran_seconds_ago=None):
 
 
 class RedisServer:
-    """A throwaway redis-server on a loopback port (a free one by default), persisting nothing.
+    """A throwaway redis-server on a free loopback port, persisting nothing.
 
     ``stop()`` then ``start()`` restarts it on the same port, empty.
     """
 
-    def __init__(self, port=None):
+    def __init__(self):
         self.executable = shutil.which("redis-server")
         if self.executable is None:
             raise pytest.UsageError(
                 "the tests need redis-server on the PATH (apt install redis-server)"
             )
-        self.port = port or free_port()
+        self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.directory = tempfile.mkdtemp(prefix="redis-")
         self.start()

@@ -22,7 +22,6 @@ from pathlib import Path
 import pytest
 from conftest import (
     RedisServer,
-    free_port,
     heartbeats_sent,
     one_second_heartbeat,
     run_health,
@@ -64,7 +63,7 @@ def seconds_between_heartbeats_sent(beat):
 
 @pytest.fixture
 def private_redis():
-    """A Redis of the test's own, that it may stop."""
+    """A Redis of the test's own, that it may stop and start; it outlives the processes."""
     server = RedisServer()
     yield server
     server.remove()
@@ -102,18 +101,20 @@ def test_worker_and_beat_ride_out_redis_going_away_for_5_seconds(
     assert len(received) == len(set(received))
 
 
-def test_worker_and_beat_wait_for_redis_that_is_not_there_yet(start_worker, start_beat, tmp_path):
-    port = free_port()
+def test_worker_and_beat_wait_for_redis_that_is_not_there_yet(
+    private_redis, start_worker, start_beat, tmp_path
+):
+    private_redis.stop()
     environment = {
         **one_second_heartbeat(),
-        "REDIS_URL": f"redis://127.0.0.1:{port}/0",
+        "REDIS_URL": private_redis.url,
         "STATE_DIR": str(tmp_path / "state"),
     }
     worker = start_worker(**environment)
     beat = start_beat(**environment)
 
     # Celery masks the URL's password, even an empty one.
-    refused = f"Cannot connect to redis://:**@127.0.0.1:{port}"
+    refused = f"Cannot connect to redis://:**@127.0.0.1:{private_redis.port}"
     wait_for(lambda: refused in worker.log(), 30, worker.log)
     wait_for(
         lambda: "cannot take the leader lock yet: Redis is unreachable" in beat.log(), 30, beat.log
@@ -122,12 +123,9 @@ def test_worker_and_beat_wait_for_redis_that_is_not_there_yet(start_worker, star
     assert result.returncode == 1
     assert "Connection refused" in json.loads(result.stdout)["checks"]["redis"]["error"]
 
-    server = RedisServer(port=port)
-    try:
-        wait_for(lambda: healthy(environment), 30, lambda: beat.log() + worker.log())
-        assert worker.process.poll() is None and beat.process.poll() is None
-    finally:
-        server.remove()
+    private_redis.start()
+    wait_for(lambda: healthy(environment), 30, lambda: beat.log() + worker.log())
+    assert worker.process.poll() is None and beat.process.poll() is None
 
 
 def test_beat_killed_with_sigkill_starts_again_and_sends(redis, worker, start_beat, tmp_path):
