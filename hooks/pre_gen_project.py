@@ -2,19 +2,16 @@
 
 Cookiecutter runs this hook before it renders any file and deletes the
 half-made output folder when it exits non-zero, so a refused answer leaves
-nothing behind (a slug that is a path is cleaned up here instead, see the
-end). Each check prints one line naming the field at fault.
+nothing behind. That folder is named by ``__project_dir``, the slug with any
+"/" replaced, so a refused slug such as "a/.." cannot name the output folder
+itself. Each check prints one line naming the field at fault.
 Standard library only, and no network: rendering must work offline.
 """
 
-import contextlib
 import keyword
-import os
 import re
-import signal
 import sys
 import zoneinfo
-from pathlib import Path
 
 PROJECT_NAME = {{ cookiecutter.project_name | tojson }}
 PROJECT_SLUG = {{ cookiecutter.project_slug | tojson }}
@@ -25,7 +22,6 @@ WEB_FRAMEWORK = {{ cookiecutter.web_framework | tojson }}
 SCHEDULER = {{ cookiecutter.scheduler | tojson }}
 TIMEZONE = {{ cookiecutter.timezone | tojson }}
 PYTHON_VERSION = {{ cookiecutter.python_version | tojson }}
-OUTPUT_DIR = {{ cookiecutter._output_dir | tojson }}
 
 SUPPORTED_PYTHON_VERSIONS = ("3.11", "3.12", "3.13", "3.14")
 SCHEDULERS = ("file", "redis", "database")
@@ -146,34 +142,8 @@ def find_first_error():
     return None
 
 
-def remove_folders_made_for(slug):
-    """Remove the empty folders cookiecutter made along a slug that is a path, deepest first."""
-    folder = Path(OUTPUT_DIR)
-    made = []
-    for part in Path(slug).parts:
-        folder /= part
-        if part != "..":
-            made.append(folder)
-    for folder in reversed(made):
-        with contextlib.suppress(OSError):  # not empty: not only ours
-            folder.rmdir()
-
-
-def stop_cookiecutter():
-    """Stop cookiecutter at once, before its clean-up after a failed hook."""
-    os.kill(os.getppid(), signal.SIGKILL)
-
-
 if __name__ == "__main__":
     error = find_first_error()
     if error:
         print(f"ERROR: {error}", file=sys.stderr)
-        if "/" in PROJECT_SLUG:
-            # Cookiecutter made OUTPUT_DIR/PROJECT_SLUG before this hook ran,
-            # and deletes the folder the hook runs in when it fails. For a
-            # slug such as "a/.." that is the output folder itself, with all
-            # the user's files; for "a/b" it leaves "a" behind. So the hook
-            # cleans up after such a slug itself, and cookiecutter must not.
-            remove_folders_made_for(PROJECT_SLUG)
-            stop_cookiecutter()
         sys.exit(1)

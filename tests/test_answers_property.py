@@ -151,10 +151,10 @@ def stopped_by_cookiecutter(output_dir, answers):
     message of its own when the folder exists already (a slug "", "." or
     "..") or a traceback when its name is too long for a file.
     """
-    slug = expected_slug(answers)
-    if any(len(os.fsencode(part)) > NAME_MAX for part in slug.split("/")):
+    folder = expected_slug(answers).replace("/", "_")  # __project_dir in cookiecutter.json
+    if len(os.fsencode(folder)) > NAME_MAX:
         return True
-    return Path(output_dir, slug).exists()
+    return Path(output_dir, folder).exists()
 
 
 def answered_fields(answers):
@@ -195,9 +195,10 @@ def check_render(output_dir, answers):
 
 @settings(REPRODUCIBLE, max_examples=40)
 @given(name=NAMES, slug=SLUGS, framework=st.sampled_from(["none", "django"]))
-# Cookiecutter makes OUTPUT/a/.., the output folder itself, before the hook
-# runs; when the hook refused the slug, cookiecutter deleted that folder with
-# everything in it. For a/b it deleted a/b and left a behind.
+# Cookiecutter makes the project folder before the hook runs, and deletes it
+# when the hook refuses. Named by the slug, OUTPUT/a/.. was the output folder
+# itself, deleted with everything in it; for a/b, a was left behind. The
+# folder is now named by the slug with "/" replaced.
 @example(name=DEFAULT_NAME, slug="a/..", framework="none")
 @example(name=DEFAULT_NAME, slug="a/b", framework="none")
 # The longest slug allowed: in a Django render it makes lines of manage.py and
