@@ -5,6 +5,7 @@ starts, worker and beat processes killed with SIGKILL, a state file full of
 garbage, a message a worker must not open.
 """
 
+import contextlib
 import itertools
 import json
 import os
@@ -29,6 +30,7 @@ from conftest import (
     worker_is_ready,
 )
 {%- if cookiecutter.web_framework == "django" %}
+from django.db import transaction
 from django.utils import timezone
 {%- endif %}
 {% if cookiecutter.web_framework == "django" %}
@@ -137,7 +139,7 @@ def test_beat_killed_with_sigkill_starts_again_and_sends(redis, worker, start_be
     restarted = start_beat(**environment)
 
     # Its leader lock, left behind, expires after 10 s; nothing else is in the way.
-    wait_for(lambda: heartbeats_sent(restarted), 20, restarted.log)
+    wait_for(lambda: heartbeats_sent(restarted), 30, restarted.log)
     assert "Traceback" not in restarted.log()
 {%- if cookiecutter.scheduler == "file" %}
 
@@ -190,11 +192,10 @@ def test_the_worker_refuses_a_pickled_message(redis, worker, tmp_path):
 # machine) has it delivered again after the visibility timeout, which must
 # exceed the hard time limit: short ones, for the test.
 FAST_REDELIVERY = {
-    "TASK_SOFT_TIME_LIMIT": "4",
-    "TASK_TIME_LIMIT": "5",
-    "BROKER_VISIBILITY_TIMEOUT": "6",
+    "TASK_SOFT_TIME_LIMIT": "15",
+    "TASK_TIME_LIMIT": "20",
+    "BROKER_VISIBILITY_TIMEOUT": "25",
 }
-# Enough records that the run is still going when the test kills it.
 RECORDS = 3000
 {% if cookiecutter.web_framework == "django" %}
 
@@ -213,8 +214,19 @@ def live_count():
     return Document.objects.count()
 
 
+@contextlib.contextmanager
+def archive_held_up():
+    """Hold the documents' lock, so that an archive run waits inside its transaction.
+
+    The run is one transaction, which shows nothing until it commits: held
+    up, it is surely mid-run when the test kills it, however fast the machine.
+    """
+    with transaction.atomic():
+        list(Document.objects.select_for_update())
+        yield
+
+
 def archive_is_under_way(result):
-    # The run works in one transaction, which shows nothing until it commits.
     return result.state == "STARTED"
 {%- else %}
 
@@ -234,8 +246,17 @@ def live_count():
     return record_store.get_redis().zcard(record_store.LIVE_INDEX)
 
 
+@contextlib.contextmanager
+def archive_held_up():
+    """Nothing to hold: each record moves in a transaction of its own, at once visible.
+
+    3,000 records take a run long enough that the test sees some moved and
+    kills it before it is done.
+    """
+    yield
+
+
 def archive_is_under_way(result):
-    # Each record moves in a transaction of its own: some have moved already.
     return result.state == "STARTED" and archived_per_run()
 {%- endif %}
 
@@ -247,19 +268,20 @@ def test_an_archive_run_killed_midway_is_delivered_again_and_done_once(redis, st
     workers = [start_worker(*arguments, **FAST_REDELIVERY)]
     wait_for(lambda: worker_is_ready(workers[0]), 30, workers[0].log)
 
-    result = archive_old_records.apply_async(queue="faults")
-    wait_for(lambda: archive_is_under_way(result), 30, workers[0].log)
-    if killed == "pool process":
-        # The pool process running the task dies (the OOM killer, say); the
-        # worker hands the message back at once (reject_on_worker_lost).
-        os.kill(result.info["pid"], signal.SIGKILL)
-    else:
-        # The whole worker dies; another one takes the message once the
-        # visibility timeout has passed.
-        os.killpg(workers[0].process.pid, signal.SIGKILL)
-        workers.append(start_worker(*arguments, **FAST_REDELIVERY))
+    with archive_held_up():
+        result = archive_old_records.apply_async(queue="faults")
+        wait_for(lambda: archive_is_under_way(result), 30, workers[0].log)
+        if killed == "pool process":
+            # The pool process running the task dies (the OOM killer, say);
+            # the worker hands the message back at once (reject_on_worker_lost).
+            os.kill(result.info["pid"], signal.SIGKILL)
+        else:
+            # The whole worker dies; another takes the message once the
+            # visibility timeout has passed.
+            os.killpg(workers[0].process.pid, signal.SIGKILL)
+            workers.append(start_worker(*arguments, **FAST_REDELIVERY))
 
-    summary = result.get(timeout=60)
+    summary = result.get(timeout=90)
 
     received = f"archive_old_records[{result.id}] received"
     assert sum(worker.log().count(received) for worker in workers) == 2

@@ -75,6 +75,7 @@ def test_accepts_redis_urls(url):
         ("HEARTBEAT_INTERVAL", "0"),
         ("HEARTBEAT_MAX_AGE", "-5"),
         ("TIMEZONE", "Mars/Olympus_Mons"),
+        ("TIMEZONE", "Europe"),
         ("TASK_SOFT_TIME_LIMIT", "1.5"),
         ("SYNC_SOURCE_URL", "ftp://example.com/items"),
         ("ARCHIVE_AFTER_DAYS", "ninety"),

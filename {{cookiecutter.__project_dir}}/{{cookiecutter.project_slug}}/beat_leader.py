@@ -13,9 +13,10 @@ every RENEW_INTERVAL_SECONDS. The lock therefore says that the sending loop
 is alive, not just the process: a beat frozen for longer than the ttl loses
 it. A leader that finds another beat holding its lock stops sending at once:
 it exits, and whatever restarts it (compose, systemd, Heroku) brings it back
-as a standby. One that finds the lock merely gone (Redis was away longer
-than the ttl, or restarted without it) and free takes it again and goes on:
-no other beat led meanwhile, since none holds it.
+as a standby. One whose lock merely expired (Redis was away longer than the
+ttl, or restarted empty) takes it back and goes on, if no other beat led in
+the meantime: every new leader counts a term in Redis, and the leader
+compares the count with its own.
 
 Built, like ``locks.exclusive``, on redis-py's Lock: a random token per
 holder, and renewal and release that check the token first.
@@ -33,6 +34,9 @@ from .settings import settings
 logger = logging.getLogger(__name__)
 
 LEADER_LOCK_KEY = key("beat", "leader")
+# How many times a beat became the leader: a count another leader has moved
+# on says that it led while this one's lock had expired.
+LEADER_TERM_KEY = key("beat", "leader_term")
 LEADER_LOCK_TTL_SECONDS = 10
 # Three renewals per ttl: one or two may fail (Redis briefly away) before the
 # lock expires under a leader that is still running.
@@ -41,18 +45,20 @@ STANDBY_POLL_SECONDS = 1
 
 
 class LostLeadership(SystemExit):
-    """The leader's lock expired or was taken: this beat must stop sending."""
+    """Another beat led while this one's lock had expired: this beat must stop sending."""
 
 
 def wait_until_leader():
-    """Block until this process holds the leader lock; return the lock."""
-    lock = get_redis().lock(LEADER_LOCK_KEY, timeout=LEADER_LOCK_TTL_SECONDS, thread_local=False)
+    """Block until this process holds the leader lock; return the lock and its term."""
+    client = get_redis()
+    lock = client.lock(LEADER_LOCK_KEY, timeout=LEADER_LOCK_TTL_SECONDS, thread_local=False)
     waiting_for = None
     while True:
         try:
             if lock.acquire(blocking=False):
+                term = client.incr(LEADER_TERM_KEY)
                 logger.info("This beat is the leader: it holds %s and sends", LEADER_LOCK_KEY)
-                return lock
+                return lock, term
             reason = "standby"
         except RedisError as exc:
             reason = f"Redis is unreachable ({exc})"
@@ -82,37 +88,42 @@ class LeaderOnlyScheduler:
     """
 
     _leader_lock = None
+    _leader_term = None
 
     def become_leader(self):
         if settings.beat_leader_lock:
-            self._leader_lock = wait_until_leader()
+            self._leader_lock, self._leader_term = wait_until_leader()
 
     def tick(self, *args, **kwargs):
         if self._leader_lock is None:
             return super().tick(*args, **kwargs)
         try:
-            self._leader_lock.reacquire()
-        except LockNotOwnedError:
-            self._take_back_or_stop()
+            self._renew_or_take_back()
         except RedisError as exc:
             # Unconfirmed leadership sends nothing; the next tick tries again.
             logger.warning("Could not renew the leader lock, not sending this tick: %s", exc)
             return STANDBY_POLL_SECONDS
         return min(super().tick(*args, **kwargs), RENEW_INTERVAL_SECONDS)
 
-    def _take_back_or_stop(self):
-        """The lock expired under this leader: lead on if it is free, exit if it is taken."""
+    def _renew_or_take_back(self):
+        """Renew the lock; take it back if it expired and no beat led since; else stop."""
         try:
-            free = self._leader_lock.acquire(blocking=False)
-        except RedisError:
-            free = False
-        if free:
+            self._leader_lock.reacquire()
+            return
+        except LockNotOwnedError:
+            pass
+        client = get_redis()
+        term = client.get(LEADER_TERM_KEY)
+        # No count at all: Redis restarted empty, and no beat has led since.
+        led_since = term is not None and int(term) != self._leader_term
+        if not led_since and self._leader_lock.acquire(blocking=False):
+            self._leader_term = client.incr(LEADER_TERM_KEY)
             logger.warning(
                 "The leader lock %s expired under this beat (Redis was away, or the beat "
-                "was paused); no other beat took it, so this beat leads on",
+                "was paused); no other beat led since, so this beat leads on",
                 LEADER_LOCK_KEY,
             )
-            self.leadership_regained()
+            self._after_taking_back()
             return
         logger.error(
             "This beat lost the leader lock %s to another beat: stopping now, "
@@ -122,6 +133,15 @@ class LeaderOnlyScheduler:
         self._leader_lock = None
         raise LostLeadership(1)
 
+    def _after_taking_back(self):
+        try:
+            self.leadership_regained()
+        except RedisError as exc:
+            # Half restored is worse than a clean start, which restores it all.
+            logger.error("Could not restore the schedule after taking the lock back: %s", exc)
+            self._release_lock()
+            raise LostLeadership(1) from None
+
     def leadership_regained(self):
         """Called when this beat took back its expired lock: Redis may have restarted empty."""
 
@@ -129,9 +149,12 @@ class LeaderOnlyScheduler:
         try:
             super().close()
         finally:
-            if self._leader_lock is not None:
-                # Released, a standby takes over at once; if it already expired
-                # or Redis is away, it frees itself after its ttl anyway.
-                with contextlib.suppress(LockNotOwnedError, RedisError):
-                    self._leader_lock.release()
-                self._leader_lock = None
+            self._release_lock()
+
+    def _release_lock(self):
+        if self._leader_lock is not None:
+            # Released, a standby takes over at once; if it already expired
+            # or Redis is away, it frees itself after its ttl anyway.
+            with contextlib.suppress(LockNotOwnedError, RedisError):
+                self._leader_lock.release()
+            self._leader_lock = None

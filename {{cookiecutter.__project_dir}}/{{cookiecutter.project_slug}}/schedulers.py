@@ -154,8 +154,9 @@ class StateDirScheduler(LeaderOnlyScheduler, PersistentScheduler):
 
     def _destroy_open_corrupted_schedule(self, exc):
         # Celery's own version logs a traceback for a file it then simply
-        # replaces; one line says all there is to say. Only when entries ran
-        # last is lost: interval entries run now, crontab ones at their next time.
+        # replaces; one line says all there is to say. What is lost is when
+        # each entry last ran: interval entries count from now, crontab ones
+        # wait for their next time.
         logger.error(
             "The schedule state file %s could not be read (%r); replacing it with a new one",
             self.schedule_filename,

@@ -80,7 +80,8 @@ def _timezone(environ, name, default):
     value = environ.get(name, default)
     try:
         zoneinfo.ZoneInfo(value)
-    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+    # A region such as "Europe" is a folder of zone files: OSError.
+    except (ValueError, OSError, zoneinfo.ZoneInfoNotFoundError):
         raise SettingsError(name, f"{value!r} is not an IANA time zone name") from None
     return value
 
