@@ -1,10 +1,22 @@
 """The template's benchmarks: ``make bench``.
 
-Renders the default project, installs it, runs each probe inside it with the
-project's own interpreter, and writes the figures to ``docs/benchmarks.json``
-(raw) and ``docs/benchmarks.md`` (the report, with the machine and the date).
-Every figure sits beside a reference measured in the same run, so the ratio
-holds on a noisy machine. Nothing here fails on a slow day: it only reports.
+Measures what issue 7 asks, each figure beside a reference taken in the same
+run, so the ratio holds on a noisy machine:
+
+1. a render of every option combination (``template_figures``);
+2. scaffold to green per flavour: render, ``uv sync``, the generated suite;
+3. and 4. dispatch latency and schedule change pickup, per scheduler
+   (``probes/dispatch.py``);
+5. lock overhead: no-op throughput with and without ``single_instance``
+   (``probes/throughput.py``) and ``exclusive`` acquisitions per second;
+6. beat with 10, 1,000 and 10,000 entries, per scheduler
+   (``probes/beat_at_scale.py``);
+7. health answer time with Redis up and down (``probes/locks_and_health.py``).
+
+Probes run inside a rendered, installed project with its own interpreter and
+print JSON. The figures go to ``docs/benchmarks.json`` (raw) and
+``docs/benchmarks.md`` (the report, with the machine and the date). Nothing
+here fails on a slow day: it only reports.
 """
 
 import json
@@ -19,28 +31,40 @@ from pathlib import Path
 
 TEMPLATE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(TEMPLATE))
+from bench import report, template_figures  # noqa: E402
 from tests.conftest import render  # noqa: E402  (the tests' own way of rendering)
 
 PROBES = TEMPLATE / "bench" / "probes"
 DOCS = TEMPLATE / "docs"
 
+# One render per scheduler, each in the flavour that has it by default.
+SCHEDULER_RENDERS = {
+    "file": {},
+    "redis": {"scheduler": "redis"},
+    "database": {"web_framework": "django"},
+}
+SCAFFOLD_FLAVOURS = {"plain": {}, "django": {"web_framework": "django"}}
 
-def installed_project(workdir):
-    """The default render, with its environment synced by uv."""
-    project = render(workdir).project
+
+def installed_project(workdir, **answers):
+    """A render, with its environment synced by uv."""
+    project = render(workdir, **answers).project
     subprocess.run(["uv", "sync", "--quiet"], cwd=project, check=True)
     return project
 
 
 def run_probe(project, probe):
     """Run ``bench/probes/<probe>.py`` inside ``project``; return its JSON figures."""
+    print(f"  {probe} in {project.parent.name}", flush=True)
     result = subprocess.run(
         [str(project / ".venv" / "bin" / "python"), str(PROBES / f"{probe}.py"), project.name],
         cwd=project,
         capture_output=True,
         text=True,
-        check=True,
+        check=False,
     )
+    if result.returncode != 0:
+        sys.exit(f"probe {probe} failed in {project}:\n{result.stderr[-3000:]}")
     return json.loads(result.stdout)
 
 
@@ -69,75 +93,57 @@ def describe_machine():
     }
 
 
-def locks_and_health_section(figures):
-    locks, health = figures["locks"], figures["health"]
-    seconds = "{median_s} s (max {max_s} s)".format
-    return f"""## Locks
-
-One `exclusive(name, ttl=60)` taken and released, on loopback Redis, beside
-the naive `SET NX PX` + `DEL` it replaces and a bare `PING`. Mean per call,
-median over 5 batches of 2,000.
-
-| operation | µs per call |
-|---|---|
-| `PING` (one round trip) | {locks["redis_ping_us"]} |
-| naive `SET NX PX` + `DEL` | {locks["naive_set_nx_del_us"]} |
-| `exclusive`, renewed while held (the default) | {locks["exclusive_us"]} |
-| `exclusive(renew=False)` | {locks["exclusive_without_renewal_us"]} |
-
-`exclusive` costs {locks["exclusive_vs_naive"]}x the naive lock, about
-{locks["exclusive_per_second"]} acquisitions per second from one process: two
-round trips (`SET NX PX`, then the Lua compare-and-delete). Renewal runs on
-one shared thread per process, so keeping a lock renewed adds no thread
-start-up to each acquisition.
-
-## Health answer time
-
-`python -m <project>.health`, wall time of the whole command over 7 runs,
-beside only importing it (interpreter start-up plus imports).
-
-| case | time |
-|---|---|
-| import only (reference) | {seconds(**health["import_only"])} |
-| Redis up | {seconds(**health["redis_up"])} |
-| Redis down, connection refused | {seconds(**health["redis_refusing"])} |
-| Redis frozen (SIGSTOP: accepts, never answers) | {seconds(**health["redis_frozen"])} |
-
-The command makes one attempt with a 1-second timeout and no retries, so a
-frozen Redis costs the import time plus one second. Most of the import time
-is redis-py itself, which loads its asyncio client on import.
-"""
+def measure(workdir, save):
+    """Take every figure, saving the raw ones after each part: a long run keeps what it has."""
+    figures = {"machine": describe_machine()}
+    print("1. rendering every combination", flush=True)
+    figures["render"] = template_figures.render_times()
+    save(figures)
+    print("2. scaffold to green", flush=True)
+    figures["scaffold"] = {
+        name: template_figures.scaffold_times(answers)
+        for name, answers in SCAFFOLD_FLAVOURS.items()
+    }
+    save(figures)
+    print("3-7. probes in rendered projects", flush=True)
+    projects = {
+        scheduler: installed_project(workdir / scheduler, **answers)
+        for scheduler, answers in SCHEDULER_RENDERS.items()
+    }
+    figures["locks_and_health"] = run_probe(projects["file"], "locks_and_health")
+    figures["throughput"] = run_probe(projects["file"], "throughput")
+    save(figures)
+    for probe in ["dispatch", "beat_at_scale"]:
+        figures[probe] = {
+            scheduler: run_probe(project, probe) for scheduler, project in projects.items()
+        }
+        save(figures)
+    return figures
 
 
-def write_report(machine, figures):
+def save_raw(figures):
     DOCS.mkdir(exist_ok=True)
-    (DOCS / "benchmarks.json").write_text(
-        json.dumps({"machine": machine, **figures}, indent=2) + "\n"
-    )
-    (DOCS / "benchmarks.md").write_text(
-        f"""# Benchmarks
+    (DOCS / "benchmarks.json").write_text(json.dumps(figures, indent=2) + "\n")
 
-Written by `make bench` on {machine["date"]}: {machine["cpu"]}, {machine["cores"]} cores,
-{machine["os"]}, Python {machine["python"]}, Redis {machine["redis"]}. Raw figures are in
-`benchmarks.json`. Figures move from run to run on a shared machine; compare
-each one with its reference in the same table.
 
-{locks_and_health_section(figures["locks_and_health"])}"""
-    )
+def write_report(figures):
+    (DOCS / "benchmarks.md").write_text(report.markdown(figures))
+    print(f"Wrote {DOCS / 'benchmarks.md'} and {DOCS / 'benchmarks.json'}")
 
 
 def main():
+    if "--report-only" in sys.argv:
+        # The report again from the raw figures of the last run, after editing report.py.
+        write_report(json.loads((DOCS / "benchmarks.json").read_text()))
+        return
     if shutil.which("redis-server") is None:
         sys.exit("make bench needs redis-server on the PATH (apt install redis-server)")
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
     try:
-        project = installed_project(workdir)
-        figures = {"locks_and_health": run_probe(project, "locks_and_health")}
+        figures = measure(workdir, save_raw)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    write_report(describe_machine(), figures)
-    print(json.dumps(figures, indent=2))
-    print(f"Wrote {DOCS / 'benchmarks.md'} and {DOCS / 'benchmarks.json'}")
+    write_report(figures)
 
 
 if __name__ == "__main__":
