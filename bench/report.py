@@ -81,11 +81,11 @@ def render_section(render):
     reference = render["minimal_template"]
     verdict = against(render["max_s"], TARGETS["render_s"])
     offline = (
-        "inside a network namespace with no network (`unshare --net`), so the hooks "
-        "provably need none"
+        "inside a network namespace with no network\n(`unshare --net`), so the hooks need none"
         if render["offline"]
-        else "with the network on (`unshare` was not allowed here)"
+        else "with the network on\n(`unshare` was not allowed here)"
     )
+    slowest = " ".join(f"{name}={value}" for name, value in render["slowest"].items())
     return f"""## 1. Render
 
 `cookiecutter --no-input` for each of the {render["combinations"]} combinations of
@@ -98,7 +98,7 @@ cookiecutter costs by itself.
 | a combination of this template | {render["median_s"]} s | {render["max_s"]} s | {verdict} |
 | a one-file template (reference) | {reference["median_s"]} s | {reference["max_s"]} s | |
 
-The slowest combination: `{render["slowest"]}`.
+The slowest combination: `{slowest}`.
 """
 
 
