@@ -376,18 +376,16 @@ def periodic_tasks(schedule, app):
 # --- The whole probe ---------------------------------------------------------------
 
 
-def project_environment(slug, workdir, redis_url):
-    """What every process here needs: the private Redis, UTC, and Django's settings.
+def project_environment(workdir, redis_url):
+    """What every process here needs: the tests' settings (UTC among them), the private Redis.
 
     UTC because the quiet crontab minutes are worked out in UTC.
     """
-    environment = {"REDIS_URL": redis_url, "TIMEZONE": "UTC", "STATE_DIR": str(workdir)}
-    if Path(slug, "django_settings.py").exists():
-        environment.update(
-            DJANGO_SETTINGS_MODULE=f"{slug}.django_settings",
-            SECRET_KEY="only-for-the-benchmark-" + "x" * 40,
-            DATABASE_URL=f"sqlite:///{workdir / 'beat.sqlite3'}",
-        )
+    from conftest import TEST_ENVIRONMENT
+
+    environment = {**TEST_ENVIRONMENT, "REDIS_URL": redis_url, "STATE_DIR": str(workdir)}
+    if "DJANGO_SETTINGS_MODULE" in TEST_ENVIRONMENT:
+        environment["DATABASE_URL"] = f"sqlite:///{workdir / 'beat.sqlite3'}"
     return environment
 
 
@@ -443,7 +441,7 @@ def main(slug):
     redis_server = RedisServer()
     try:
         # Before the project is imported: its settings read the environment once.
-        os.environ.update(project_environment(slug, workdir, redis_server.url))
+        os.environ.update(project_environment(workdir, redis_server.url))
         redis = import_module(f"{slug}.redis_client").get_redis()
         print(json.dumps(measure(slug, workdir, redis), indent=2))
     finally:

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, "tests")
-from conftest import CeleryProcess, RedisServer, wait_for, worker_is_ready
+from conftest import CeleryProcess, RedisServer, successful_runs, wait_for, worker_is_ready
 
 TASKS_PER_ROUND = 500
 ROUNDS = 5
@@ -45,18 +45,14 @@ def noop_single_instance():
 """
 
 
-def finished(activity, task_name):
-    return activity.outcomes_on(activity.today()).get(task_name, {}).get("SUCCESS", 0)
-
-
-def seconds_for_a_round(task, activity):
+def seconds_for_a_round(task):
     """Send TASKS_PER_ROUND runs of ``task``; time until the worker finished them all."""
-    before = finished(activity, task.name)
+    before = successful_runs(task)
     started = time.perf_counter()
     for _ in range(TASKS_PER_ROUND):
         task.apply_async(ignore_result=True)
     wait_for(
-        lambda: finished(activity, task.name) >= before + TASKS_PER_ROUND,
+        lambda: successful_runs(task) >= before + TASKS_PER_ROUND,
         300,
         f"the worker did not finish {TASKS_PER_ROUND} runs of {task.name}",
     )
@@ -75,11 +71,10 @@ def tasks_per_second(slug, workdir):
     try:
         wait_for(lambda: worker_is_ready(worker), 60, worker.log)
         tasks = importlib.import_module(TASK_MODULE)
-        activity = importlib.import_module(f"{slug}.activity")
         rounds = {tasks.noop: [], tasks.noop_single_instance: []}
         for _ in range(ROUNDS):
             for task, times in rounds.items():
-                times.append(seconds_for_a_round(task, activity))
+                times.append(seconds_for_a_round(task))
         return {
             task.name: round(TASKS_PER_ROUND / statistics.median(times))
             for task, times in rounds.items()
