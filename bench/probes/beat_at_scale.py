@@ -56,6 +56,8 @@ from datetime import UTC, datetime, timedelta
 from importlib import import_module
 from pathlib import Path
 
+from stock_schedulers import STOCK_SCHEDULERS, project_scheduler
+
 SIZES = (10, 1_000, 10_000)
 SETTLE_SECONDS = 5
 WINDOW_SECONDS = 30
@@ -82,13 +84,6 @@ from {slug}.celery_app import app
 
 add_bench_entries(app)
 """
-
-# The upstream scheduler each of the project's schedulers extends.
-SCHEDULER_KINDS = {
-    "PersistentScheduler": "file",
-    "RedBeatScheduler": "redis",
-    "DatabaseScheduler": "database",
-}
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -389,19 +384,6 @@ def project_environment(workdir, redis_url):
     return environment
 
 
-def schedulers(app):
-    """The project's scheduler and the upstream class it extends, as import paths."""
-    from celery.utils.imports import symbol_by_name
-
-    project = symbol_by_name(app.conf.beat_scheduler)
-    upstream = next(base for base in project.__mro__ if base.__name__ in SCHEDULER_KINDS)
-    return (
-        f"{project.__module__}:{project.__qualname__}",
-        f"{upstream.__module__}:{upstream.__qualname__}",
-        SCHEDULER_KINDS[upstream.__name__],
-    )
-
-
 def load_app(slug):
     if "DJANGO_SETTINGS_MODULE" in os.environ:
         import django
@@ -412,7 +394,8 @@ def load_app(slug):
 
 def measure(slug, workdir, redis):
     app = load_app(slug)
-    project_scheduler, upstream_scheduler, kind = schedulers(app)
+    our_scheduler, kind = project_scheduler(app)
+    upstream_scheduler = STOCK_SCHEDULERS[kind]
     if kind == "database":
         entries = ScheduleInDatabase(slug, workdir, redis, app)
     else:
@@ -421,12 +404,12 @@ def measure(slug, workdir, redis):
     # Project and reference side by side, size by size: a machine that gets
     # busier during the probe slows both alike.
     for size in SIZES:
-        for scheduler, figures in ((project_scheduler, project), (upstream_scheduler, reference)):
+        for scheduler, figures in ((our_scheduler, project), (upstream_scheduler, reference)):
             run_dir = workdir / f"{scheduler.rsplit(':', 1)[1]}-{size}"
             figures[str(size)] = measure_beat(entries, scheduler, size, run_dir)
     return {
         "scheduler": kind,
-        "scheduler_class": project_scheduler,
+        "scheduler_class": our_scheduler,
         "window_s": WINDOW_SECONDS,
         "sizes": project,
         "reference": {"scheduler_class": upstream_scheduler, "sizes": reference},

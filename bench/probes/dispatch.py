@@ -55,8 +55,6 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from celery.utils.imports import symbol_by_name
-
 sys.path.insert(0, "tests")
 from conftest import (  # the project's own test helpers
     TEST_ENVIRONMENT,
@@ -66,15 +64,11 @@ from conftest import (  # the project's own test helpers
     wait_for,
     worker_is_ready,
 )
+from stock_schedulers import STOCK_SCHEDULERS, project_scheduler
 
-# Each store's stock scheduler, as `celery beat --scheduler` takes it. It runs
-# at its library's own default loop interval, the DEFAULT_MAX_INTERVAL of its
-# module: 300 s for Celery's and RedBeat's, 5 s for django-celery-beat's.
-STOCK_SCHEDULERS = {
-    "file": "celery.beat:PersistentScheduler",
-    "redis": "redbeat.schedulers:RedBeatScheduler",
-    "database": "django_celery_beat.schedulers:DatabaseScheduler",
-}
+# Each store's stock scheduler (STOCK_SCHEDULERS) runs at its library's own
+# default loop interval, the DEFAULT_MAX_INTERVAL of its module: 300 s for
+# Celery's and RedBeat's, 5 s for django-celery-beat's.
 # Stock beats take no leader lock (RedBeat keeps its own).
 STOCK_ENVIRONMENT = {"BEAT_LEADER_LOCK": "0"}
 
@@ -134,13 +128,6 @@ def use_private_services(workdir, redis_server):
         import django
 
         django.setup()
-
-
-def scheduler_kind(app):
-    """file, redis or database: whose stock scheduler the project's scheduler builds on."""
-    project_class = symbol_by_name(app.conf.beat_scheduler)
-    ancestors = {f"{cls.__module__}:{cls.__qualname__}" for cls in project_class.__mro__}
-    return next(kind for kind, stock in STOCK_SCHEDULERS.items() if stock in ancestors)
 
 
 def stock_beat_options(kind):
@@ -313,7 +300,7 @@ def main(slug, kind=None):
     workdir = Path(tempfile.mkdtemp(prefix="bench-dispatch-"))
     try:
         use_private_services(workdir, redis_server)
-        kind = kind or scheduler_kind(importlib.import_module(f"{slug}.celery_app").app)
+        kind = kind or project_scheduler(importlib.import_module(f"{slug}.celery_app").app)[1]
         figures = {
             "scheduler": kind,
             "stock_beat_options": " ".join(stock_beat_options(kind)),
