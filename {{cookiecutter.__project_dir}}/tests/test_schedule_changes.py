@@ -1,11 +1,22 @@
 """Changing the schedule at runtime with ``python -m {{ cookiecutter.project_slug }}.schedule``."""
 
 import time
+{%- if cookiecutter.scheduler == "redis" %}
+from datetime import UTC, datetime, timedelta
+{%- endif %}
 
 import pytest
-from conftest import successful_runs, wait_for
+from conftest import {% if cookiecutter.scheduler == "redis" %}schedule_of, {% endif %}successful_runs, wait_for
+{%- if cookiecutter.scheduler == "redis" %}
+from redbeat.schedulers import RedBeatSchedulerEntry
 
+from {{ cookiecutter.project_slug }} import schedule_store
+from {{ cookiecutter.project_slug }}.celery_app import app
+{%- endif %}
 from {{ cookiecutter.project_slug }}.schedule import main
+{%- if cookiecutter.scheduler == "redis" %}
+from {{ cookiecutter.project_slug }}.schedulers import LeaderRedBeatScheduler
+{%- endif %}
 from {{ cookiecutter.project_slug }}.tasks.cache import cleanup_expired_cache
 
 CLEANUP = cleanup_expired_cache.name
@@ -80,3 +91,28 @@ def test_a_running_beat_applies_changes_without_a_restart(redis, worker, start_b
     time.sleep(3)
     assert successful_runs(cleanup_expired_cache) == runs_once_paused
     assert beat.process.poll() is None
+{%- if cookiecutter.scheduler == "redis" %}
+
+
+def start_and_stop_beats_scheduler():
+    """What a beat start does to the schedule: store BEAT_SCHEDULE over what Redis holds."""
+    LeaderRedBeatScheduler(app=app).close()
+
+
+def test_a_beat_restart_keeps_a_paused_entry_paused_and_every_last_run(redis):
+    start_and_stop_beats_scheduler()
+    assert main(["pause", "generate-weekly-report"]) == 0
+    sent_at = datetime.now(UTC) - timedelta(minutes=9)
+    entry_key = RedBeatSchedulerEntry.generate_key(app, "refresh-stale-records")
+    RedBeatSchedulerEntry.from_key(entry_key, app=app).reschedule(last_run_at=sent_at)
+
+    start_and_stop_beats_scheduler()
+
+    assert not schedule_store.find(app, "generate-weekly-report")["enabled"]
+    assert schedule_store.find(app, "refresh-stale-records")["enabled"]
+    assert schedule_store.find(app, "refresh-stale-records")["last_run_at"] == sent_at
+    # Beat loads an entry once its score, a time, has come: a restart that
+    # counted from now would put this one off by 9 minutes.
+    due_at = sent_at + schedule_of("refresh-stale-records").run_every
+    assert redis.zscore(app.redbeat_conf.schedule_key, entry_key) <= due_at.timestamp()
+{%- endif %}
