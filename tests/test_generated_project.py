@@ -19,11 +19,14 @@ SUITES = {
     "django-redis": {"web_framework": "django", "scheduler": "redis"},
 }
 
-# Every test of one suite runs in the same test process (see addopts), so
-# each render is installed once; two suites run side by side.
+# Every generated suite runs in four processes of its own (its addopts), so
+# they run one after another, all in the same one of this suite's processes
+# (see addopts), which installs each render once. Two suites side by side
+# would put eight test processes, with their workers and beats, on CI's two
+# cores: too many for the suites' timing checks.
+GENERATED_SUITES = pytest.mark.xdist_group("generated-suites")
 SUITE_PARAMS = [
-    pytest.param(answers, id=name, marks=pytest.mark.xdist_group(name))
-    for name, answers in SUITES.items()
+    pytest.param(answers, id=name, marks=GENERATED_SUITES) for name, answers in SUITES.items()
 ]
 
 
@@ -84,7 +87,7 @@ def test_generated_test_suite_passes(installed_project, answers):
     assert " failed" not in result.stdout
 
 
-@pytest.mark.xdist_group("django-database")
+@GENERATED_SUITES
 def test_django_database_tests_pass_on_postgresql(installed_project, postgres_url):
     project = installed_project(web_framework="django")
 

@@ -22,9 +22,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-{% if cookiecutter.web_framework == "django" %}
-import django
+{%- if cookiecutter.web_framework == "django" %}
+from urllib.parse import urlsplit
 {%- endif %}
+
+{% if cookiecutter.web_framework == "django" -%}
+import dj_database_url
+import django
+{% endif -%}
 import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -151,16 +156,44 @@ class RedisServer:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
+def hands_out_tests_only(config):
+    """Whether this process is pytest-xdist's controller, which gives tests to the others.
+
+    The tests run in several processes (see addopts); the one that hands
+    them out runs none, and the ones it starts inherit its environment.
+    """
+    distributing = config.getoption("dist", "no") != "no" and not config.getoption("collectonly")
+    return distributing and not hasattr(config, "workerinput")
+
+
 def pytest_configure(config):
+    if hands_out_tests_only(config):
+        return
+    # Each test process gets all of this for itself: a Redis, a state
+    # folder{% if cookiecutter.web_framework == "django" %}, a database{% endif %}.
     config.redis_server = RedisServer()
     os.environ.update(TEST_ENVIRONMENT, REDIS_URL=config.redis_server.url)
     os.environ["STATE_DIR"] = tempfile.mkdtemp(prefix="state-")
 {%- if cookiecutter.web_framework == "django" %}
-    # TEST_DATABASE_URL: a database the tests may drop and recreate (CI sets
-    # a PostgreSQL one); by default a SQLite file of this session.
-    sqlite_file = Path(os.environ["STATE_DIR"]) / "tests.sqlite3"
-    os.environ["DATABASE_URL"] = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{sqlite_file}"
+    os.environ["DATABASE_URL"] = this_process_database_url()
     django.setup()
+
+
+def this_process_database_url():
+    """TEST_DATABASE_URL, a database the tests may drop and recreate, or a SQLite file.
+
+    CI sets a PostgreSQL one; each test process adds its own suffix to the
+    database name (test_db_gw0, test_db_gw1...), as they would otherwise
+    empty each other's tables.
+    """
+    shared = os.environ.get("TEST_DATABASE_URL")
+    if not shared:
+        return f"sqlite:///{Path(os.environ['STATE_DIR']) / 'tests.sqlite3'}"
+    test_process = os.environ.get("PYTEST_XDIST_WORKER")
+    if not test_process:
+        return shared
+    url = urlsplit(shared)
+    return url._replace(path=f"{url.path}_{test_process}").geturl()
 {%- endif %}
 
 
@@ -189,9 +222,8 @@ def database(transactional_db):
 
 
 def pytest_report_header():
-    from django.db import connection
-
-    return f"database: {connection.vendor} {connection.settings_dict['NAME']}"
+    engine = dj_database_url.parse(os.environ.get("TEST_DATABASE_URL") or "sqlite://")["ENGINE"]
+    return f"database: {engine.rsplit('.', 1)[1]}, one for each test process"
 {% endif %}
 
 @pytest.fixture

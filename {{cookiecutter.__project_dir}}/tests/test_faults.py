@@ -192,9 +192,9 @@ def test_the_worker_refuses_a_pickled_message(redis, worker, tmp_path):
 # machine) has it delivered again after the visibility timeout, which must
 # exceed the hard time limit: short ones, for the test.
 FAST_REDELIVERY = {
-    "TASK_SOFT_TIME_LIMIT": "15",
-    "TASK_TIME_LIMIT": "20",
-    "BROKER_VISIBILITY_TIMEOUT": "25",
+    "TASK_SOFT_TIME_LIMIT": "10",
+    "TASK_TIME_LIMIT": "12",
+    "BROKER_VISIBILITY_TIMEOUT": "14",
 }
 RECORDS = 3000
 {% if cookiecutter.web_framework == "django" %}

@@ -9,10 +9,12 @@ import pytest
 from conftest import {% if cookiecutter.scheduler == "redis" %}schedule_of, {% endif %}successful_runs, wait_for
 {%- if cookiecutter.scheduler == "redis" %}
 from redbeat.schedulers import RedBeatSchedulerEntry
+{%- endif %}
 
+{% if cookiecutter.scheduler == "redis" -%}
 from {{ cookiecutter.project_slug }} import schedule_store
 from {{ cookiecutter.project_slug }}.celery_app import app
-{%- endif %}
+{% endif -%}
 from {{ cookiecutter.project_slug }}.schedule import main
 {%- if cookiecutter.scheduler == "redis" %}
 from {{ cookiecutter.project_slug }}.schedulers import LeaderRedBeatScheduler
