@@ -102,31 +102,43 @@ The slowest combination: `{slowest}`.
 """
 
 
-def scaffold_section(scaffold):
+SCAFFOLD_TABLE_HEAD = (
+    "| flavour | render | uv sync | test suite | total | target | suite CPU / per core "
+    "| suite in one process (reference) | collect only (reference) |\n"
+    "|---|---|---|---|---|---|---|---|---|"
+)
+
+
+def scaffold_section(scaffold, cores):
     rows = "\n".join(
         f"| {name} | {figures['render_s']} s | {figures['sync_s']} s | {figures['tests_s']} s "
-        f"| {figures['total_s']} s | {figures['collect_only_s']} s "
-        f"| {against(figures['total_s'], TARGETS['scaffold_s'][name])} |"
+        f"| {figures['total_s']} s | {against(figures['total_s'], TARGETS['scaffold_s'][name])} "
+        f"| {figures['tests_cpu_s']} s / {round(figures['tests_cpu_s'] / cores, 1)} s "
+        f"| {figures['one_process_tests_s']} s | {figures['collect_only_s']} s |"
         for name, figures in scaffold.items()
     )
     slowest = "\n".join(
         f"- {name}: " + "; ".join(f"{test} {time_s} s" for time_s, test in figures["slowest_tests"])
         for name, figures in scaffold.items()
     )
-    results = ", ".join(f"{name}: {figures['result']}" for name, figures in scaffold.items())
+    results = ", ".join(
+        f"{name}: {figures['result']} (in one process: {figures['one_process_result']})"
+        for name, figures in scaffold.items()
+    )
     missed = any(
         figures["total_s"] > TARGETS["scaffold_s"][name] for name, figures in scaffold.items()
     )
     why = (
-        """
-Where the target is missed, the time is the suite's own waiting on real
-processes and real clocks, one test after another: a standby beat takes
-over only after the dead leader's 10-second lock expires, a task lost with
-its worker comes back only after the 25-second visibility timeout, beats
-are watched for 15 seconds to count what they send. The slowest tests above
-are those waits; imports and collection take the reference's few seconds.
-What is left to do: run the suite's tests in parallel processes (each with
-a Redis of its own), since they wait rather than compute.
+        f"""
+Where the target is missed, two floors hold the suite up. Its CPU: most
+of it goes to starting real worker, beat and web processes, each a Python
+interpreter importing Celery (and Django), so on {cores} cores the suite
+cannot end sooner than its CPU time per core, however its tests are
+spread. And its longest tests, which wait on real clocks: a standby beat
+takes over only after the dead leader's 10-second lock expires, and a task
+lost with its worker comes back only after the visibility timeout (14 s in
+the test). What the project can do, it does: the tests run in four
+processes rather than one (compare the one-process reference).
 """
         if missed
         else ""
@@ -134,11 +146,14 @@ a Redis of its own), since they wait rather than compute.
     return f"""## 2. Scaffold to green
 
 Render, `uv sync` with a warm cache, then the generated test suite, per
-flavour. Beside the suite, `pytest --collect-only` (interpreter, imports and
-collection: the floor of any test run). Results: {results}.
+flavour. The suite runs in four test processes (pytest-xdist, as the
+project's `make test` runs it), each with its own Redis, worker and
+database; the CPU column adds up every process the suite started, and
+divides it by the {cores} cores. Beside it, the same suite in one process
+(`-n0`), and `pytest --collect-only` (interpreter, imports and collection:
+the floor of any test run). Results: {results}.
 
-| flavour | render | uv sync | test suite | total | collect only (reference) | target |
-|---|---|---|---|---|---|---|
+{SCAFFOLD_TABLE_HEAD}
 {rows}
 
 The suites' slowest tests, the profile of where their time goes:
@@ -334,7 +349,7 @@ def markdown(figures):
     sections = [
         summary_section(figures),
         render_section(figures["render"]),
-        scaffold_section(figures["scaffold"]),
+        scaffold_section(figures["scaffold"], figures["machine"]["cores"]),
         dispatch_section(figures["dispatch"]),
         lock_section(figures["locks_and_health"]["locks"], figures["throughput"]),
         scale_section(figures["beat_at_scale"]),

@@ -7,6 +7,7 @@ Both are measured the way a user meets them, through the real commands:
 import itertools
 import json
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -115,6 +116,16 @@ def timed_command(command, cwd):
     return round(time.perf_counter() - started, 1), result
 
 
+def last_line(result):
+    return result.stdout.strip().splitlines()[-1] if result.stdout.strip() else "no output"
+
+
+def children_cpu_seconds():
+    """User + system CPU time of every finished process this one waited for, and theirs."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def scaffold_times(answers):
     """Render, ``uv sync`` with a warm cache, and the generated suite: each timed.
 
@@ -131,9 +142,12 @@ def scaffold_times(answers):
         render_s = round(time.perf_counter() - started, 1)
         sync_s, _ = timed_command(["uv", "sync", "--quiet"], project)
         collect_s, _ = timed_command(["uv", "run", "pytest", "--collect-only", "-q"], project)
-        tests_s, tests = timed_command(
-            ["uv", "run", "pytest", "-q", "-p", "no:cacheprovider", "--durations=0"], project
-        )
+        suite = ["uv", "run", "pytest", "-q", "-p", "no:cacheprovider"]
+        cpu_before = children_cpu_seconds()
+        tests_s, tests = timed_command([*suite, "--durations=0"], project)
+        tests_cpu_s = round(children_cpu_seconds() - cpu_before, 1)
+        # The reference: the same suite in one test process, test after test.
+        one_process_s, one_process = timed_command([*suite, "--numprocesses=0"], project)
     durations = sorted(
         (float(time_s), f"{test} ({phase})")
         for time_s, phase, test in DURATION_LINE.findall(tests.stdout)
@@ -142,8 +156,11 @@ def scaffold_times(answers):
         "render_s": render_s,
         "sync_s": sync_s,
         "tests_s": tests_s,
+        "tests_cpu_s": tests_cpu_s,
+        "one_process_tests_s": one_process_s,
+        "one_process_result": last_line(one_process),
         "total_s": round(render_s + sync_s + tests_s, 1),
         "collect_only_s": collect_s,
-        "result": tests.stdout.strip().splitlines()[-1] if tests.stdout.strip() else "no output",
+        "result": last_line(tests),
         "slowest_tests": [[round(time_s, 1), test] for time_s, test in durations[:SLOWEST_TESTS]],
     }
