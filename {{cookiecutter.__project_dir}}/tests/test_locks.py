@@ -94,13 +94,25 @@ def test_a_holder_that_lost_its_lock_leaves_the_new_owners_lock_alone(
     assert "taken over" in caplog.text
 
 
-def test_a_long_holder_keeps_the_lock_past_its_ttl(redis):
-    with exclusive("report", ttl=1) as acquired:
+def hold_for_three_ttls(name):
+    """Hold ``name`` with a 1-second ttl for 3 s, checking every second that it is still held."""
+    with exclusive(name, ttl=1) as acquired:
         assert acquired
         for _ in range(3):
             time.sleep(1)
-            with exclusive("report", ttl=1) as other:
+            with exclusive(name, ttl=1) as other:
                 assert not other, "the lock expired while its holder was working"
+
+
+def test_a_long_holder_keeps_the_lock_past_its_ttl(redis):
+    hold_for_three_ttls("report")
+
+
+def test_a_short_lock_taken_while_a_long_one_is_held_is_renewed_in_time(redis):
+    with exclusive("nightly-archive", ttl=60) as acquired:
+        assert acquired
+        time.sleep(0.2)  # the renewal thread now waits 20 s, for the long lock's turn
+        hold_for_three_ttls("report")
 
 
 def test_a_killed_holders_lock_frees_itself_after_its_ttl(redis, start_lock_holder):
