@@ -23,8 +23,10 @@ from pathlib import Path
 sys.path.insert(0, "tests")
 from conftest import CeleryProcess, RedisServer, successful_runs, wait_for, worker_is_ready
 
-TASKS_PER_ROUND = 500
-ROUNDS = 5
+# Rounds of several seconds each: wait_for polls every 0.1 s, which would
+# weigh on short ones.
+TASKS_PER_ROUND = 2000
+ROUNDS = 7
 TASK_MODULE = "bench_noop_tasks"
 
 # Imported by the worker (--include) and by this probe, from a temporary folder.
