@@ -137,8 +137,8 @@ cannot end sooner than its CPU time per core, however its tests are
 spread. And its longest tests, which wait on real clocks: a standby beat
 takes over only after the dead leader's 10-second lock expires, and a task
 lost with its worker comes back only after the visibility timeout (14 s in
-the test). What the project can do, it does: the tests run in four
-processes rather than one (compare the one-process reference).
+the test). What the project does about it: the tests run in four processes
+rather than one (compare the one-process reference).
 """
         if missed
         else ""
