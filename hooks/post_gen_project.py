@@ -1,8 +1,18 @@
 """Trim the rendered project to the chosen options and write its private .env.
 
-Files that belong to an option live in the template as whole files and are
-removed here when the option is off, instead of being wrapped in giant
-Jinja if-blocks. Standard library only, and no network.
+Options change the project in two ways, both whole files rather than giant
+Jinja if-blocks:
+
+- a module that differs between options has a version per option value
+  beside it, named after the value: ``NAME.django.py`` for a Django render
+  (``NAME.py`` is the plain one), and ``NAME.file.py``, ``NAME.redis.py``
+  and ``NAME.database.py``, one per scheduler. The chosen version becomes
+  ``NAME.py``; the others are removed. A value with no version of its own
+  keeps ``NAME.py``.
+- files that only one option has are listed below and removed from the
+  renders without it.
+
+Standard library only, and no network.
 """
 
 import secrets
@@ -15,18 +25,18 @@ USE_HEROKU = {{ cookiecutter.use_heroku }}
 CI = {{ cookiecutter.ci | tojson }}
 DJANGO = {{ cookiecutter.web_framework | tojson }} == "django"
 SCHEDULER = {{ cookiecutter.scheduler | tojson }}
+# Every scheduler the template has: cookiecutter.json's table.
+SCHEDULERS = list({{ cookiecutter._schedulers | tojson }})
 PACKAGE = {{ cookiecutter.project_slug | tojson }}
+TESTS = f"{PACKAGE}/tests"
 
 # Variables of .env.example that hold a secret: each render gets its own.
 SECRET_VARIABLES = ("REDIS_PASSWORD", "FLOWER_PASSWORD", "SECRET_KEY", "POSTGRES_PASSWORD")
 
-# A module that differs between options has its other versions beside it:
-# NAME.django.py replaces NAME.py in a Django render, NAME.redis.py and
-# NAME.database.py with that scheduler. Variants not chosen are removed.
-VARIANTS = {
-    ".django.py": DJANGO,
-    ".redis.py": SCHEDULER == "redis",
-    ".database.py": SCHEDULER == "database",
+# Which variants this render takes, by the value in their name.
+CHOSEN_VARIANTS = {
+    "django": DJANGO,
+    **{scheduler: scheduler == SCHEDULER for scheduler in SCHEDULERS},
 }
 
 DJANGO_ONLY = (
@@ -41,32 +51,35 @@ DJANGO_ONLY = (
     f"{PACKAGE}/urls.py",
     f"{PACKAGE}/views.py",
     f"{PACKAGE}/wsgi.py",
-    "tests/test_admin.py",
-    "tests/test_django_settings.py",
-    "tests/test_health_view.py",
-    "tests/test_sessions.py",
-    "tests/test_web_waits_for_migrations.py",
+    f"{TESTS}/test_admin.py",
+    f"{TESTS}/test_django_settings.py",
+    f"{TESTS}/test_health_view.py",
+    f"{TESTS}/test_sessions.py",
+    f"{TESTS}/test_web_waits_for_migrations.py",
 )
-PLAIN_ONLY = (
-    f"{PACKAGE}/record_store.py",
-    f"{PACKAGE}/watermarks.py",
-)
-# django-celery-beat's tables: the sync command and the runtime schedules.
-DATABASE_SCHEDULER_ONLY = (
-    f"{PACKAGE}/management",
-    f"{PACKAGE}/schedule_sync.py",
-    f"{PACKAGE}/tasks/digests.py",
-    f"{PACKAGE}/user_digests.py",
-    "tests/test_beat_reloads_schedule.py",
-    "tests/test_schedule_sync.py",
-    "tests/test_user_digests.py",
-)
+PLAIN_ONLY = (f"{PACKAGE}/watermarks.py",)
+FLOWER_ONLY = ("flowerconfig.py", f"{TESTS}/test_flower_settings.py")
+# The files a scheduler alone has. Here, django-celery-beat's tables: the
+# admin, the sync command and the runtime schedules.
+SCHEDULER_ONLY = {
+    "database": (
+        f"{PACKAGE}/beat_admin",
+        f"{PACKAGE}/management",
+        f"{PACKAGE}/schedule_sync.py",
+        f"{PACKAGE}/tasks/digests.py",
+        f"{PACKAGE}/user_digests.py",
+        f"{TESTS}/test_admin_schedule.py",
+        f"{TESTS}/test_beat_reloads_schedule.py",
+        f"{TESTS}/test_schedule_sync.py",
+        f"{TESTS}/test_user_digests.py",
+    ),
+}
 
 
 def unselected_paths():
     """The files of every option that is turned off."""
     if not USE_FLOWER:
-        yield "flowerconfig.py"
+        yield from FLOWER_ONLY
     if not USE_DOCKER:
         yield from ("Dockerfile", ".dockerignore", "compose.yaml")
     if not USE_HEROKU:
@@ -74,10 +87,9 @@ def unselected_paths():
     if CI != "github":
         yield ".github"
     yield from PLAIN_ONLY if DJANGO else DJANGO_ONLY
-    if SCHEDULER != "database":
-        yield from DATABASE_SCHEDULER_ONLY
-    if SCHEDULER == "file":
-        yield "tests/test_schedule_changes.py"  # a file schedule is changed in code
+    for scheduler, paths in SCHEDULER_ONLY.items():
+        if scheduler != SCHEDULER:
+            yield from paths
 
 
 def remove_unselected_files(project):
@@ -91,10 +103,10 @@ def remove_unselected_files(project):
 
 def choose_variants(project):
     """Put each chosen variant in place of its module, and remove the others."""
-    for suffix, chosen in VARIANTS.items():
-        for variant in project.rglob(f"*{suffix}"):
+    for value, chosen in CHOSEN_VARIANTS.items():
+        for variant in project.rglob(f"*.{value}.py"):
             if chosen:
-                variant.replace(variant.with_name(variant.name.removesuffix(suffix) + ".py"))
+                variant.replace(variant.with_name(variant.name.removesuffix(f".{value}.py") + ".py"))
             else:
                 variant.unlink()
 

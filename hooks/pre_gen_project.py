@@ -24,7 +24,8 @@ TIMEZONE = {{ cookiecutter.timezone | tojson }}
 PYTHON_VERSION = {{ cookiecutter.python_version | tojson }}
 
 SUPPORTED_PYTHON_VERSIONS = ("3.11", "3.12", "3.13", "3.14")
-SCHEDULERS = ("file", "redis", "database")
+# Each scheduler and the web frameworks it works with: cookiecutter.json's table.
+SCHEDULERS = {{ cookiecutter._schedulers | tojson }}
 MAX_SLUG_LENGTH = 32
 
 # Names the generated project imports, runs or tests with. A package with one
@@ -119,8 +120,9 @@ def check_framework_and_scheduler(framework, scheduler):
     # web_framework (database for Django); checked here instead.
     if scheduler not in SCHEDULERS:
         return f"scheduler: {scheduler!r} is not one of {', '.join(SCHEDULERS)}"
-    if scheduler == "database" and framework != "django":
-        return "scheduler: 'database' stores schedules with django-celery-beat and needs web_framework=django"
+    if framework not in SCHEDULERS[scheduler]:
+        frameworks = " or ".join(SCHEDULERS[scheduler])
+        return f"scheduler: {scheduler!r} needs web_framework={frameworks}"
     return None
 
 

@@ -1,12 +1,5 @@
 from django.contrib import admin
-{%- if cookiecutter.scheduler == "database" %}
-from django.utils import timezone
-from django_celery_beat.admin import PeriodicTaskAdmin as StockPeriodicTaskAdmin
-from django_celery_beat.models import PeriodicTask
-{%- endif %}
-{% if cookiecutter.scheduler == "database" %}
-from . import schedule
-{%- endif %}
+
 from .models import ArchivedDocument, Document, WeeklyReport
 
 
@@ -36,21 +29,3 @@ class WeeklyReportAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
-{%- if cookiecutter.scheduler == "database" %}
-
-
-admin.site.unregister(PeriodicTask)
-
-
-@admin.register(PeriodicTask)
-class PeriodicTaskAdmin(StockPeriodicTaskAdmin):
-    """django-celery-beat's admin, with each task's next run beside its last."""
-
-    list_display = ("name", "enabled", "scheduler", "last_run_at", "next_run", "one_off")
-
-    @admin.display(description="next run")
-    def next_run(self, task):
-        if not task.enabled:
-            return "disabled"
-        return schedule.next_run(task.schedule, timezone.now(), task.last_run_at)
-{%- endif %}

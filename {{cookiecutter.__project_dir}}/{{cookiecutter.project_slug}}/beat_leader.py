@@ -78,25 +78,56 @@ def wait_until_leader():
         time.sleep(STANDBY_POLL_SECONDS)
 
 
+class NeverBecameLeader(SystemExit):
+    """A scheduler class skipped the leader lock: it would send beside every other beat."""
+
+
 class LeaderOnlyScheduler:
     """Mix in before a beat scheduler class: only the leader lock's holder sends.
 
-    The scheduler calls ``become_leader()`` first thing in ``setup_schedule``,
-    so a standby neither sends nor opens the schedule's state. BEAT_LEADER_LOCK=0
-    turns the lock off (a single beat under a process manager that already
-    guarantees one).
+    Its ``setup_schedule`` takes the lock before the scheduler opens its
+    schedule, so a standby neither sends nor opens the schedule's state. A
+    scheduler adds to it through two hooks rather than by overriding it:
+    ``before_leading`` (what must be ready first, a migrated database say)
+    and ``setup_leader_schedule`` (opening the schedule, once it leads). One
+    that overrides ``setup_schedule`` all the same and never takes the lock
+    does not send: its first tick says so and stops beat.
+
+    BEAT_LEADER_LOCK=0 turns the lock off (a single beat under a process
+    manager that already guarantees one).
     """
 
     _leader_lock = None
     _leader_term = None
+
+    def setup_schedule(self):
+        self.before_leading()
+        self.become_leader()
+        self.setup_leader_schedule()
+
+    def before_leading(self):
+        """What must be ready before this beat may lead; nothing, unless a scheduler says so."""
+
+    def setup_leader_schedule(self):
+        """Open the schedule, once this beat leads: the upstream scheduler's own setup."""
+        super().setup_schedule()
 
     def become_leader(self):
         if settings.beat_leader_lock:
             self._leader_lock, self._leader_term = wait_until_leader()
 
     def tick(self, *args, **kwargs):
-        if self._leader_lock is None:
+        if not settings.beat_leader_lock:
             return super().tick(*args, **kwargs)
+        if self._leader_lock is None:
+            logger.error(
+                "This beat never took the leader lock %s, so it would send beside every "
+                "other beat: stopping without sending. %s.setup_schedule must not be "
+                "overridden; use before_leading and setup_leader_schedule",
+                LEADER_LOCK_KEY,
+                type(self).__name__,
+            )
+            raise NeverBecameLeader(1)
         try:
             self._renew_or_take_back()
         except RedisError as exc:
@@ -146,6 +177,15 @@ class LeaderOnlyScheduler:
         """Called when this beat took back its expired lock: Redis may have restarted empty."""
 
     def close(self):
+        """Save the schedule's state and hand the lock on, if this beat still leads.
+
+        One that lost the lock, or never took it, leaves the state alone:
+        another beat may lead and have it open (two beats may share the file
+        scheduler's state folder), and a write now would overwrite, or tear,
+        what the leader keeps there.
+        """
+        if settings.beat_leader_lock and self._leader_lock is None:
+            return
         try:
             super().close()
         finally:

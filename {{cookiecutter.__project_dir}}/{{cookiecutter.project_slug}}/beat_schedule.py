@@ -18,7 +18,7 @@ from celery.schedules import crontab, solar
 
 from .settings import settings
 
-TASKS = "{{ cookiecutter.project_slug }}.tasks"
+TASKS = f"{__package__}.tasks"
 {% if cookiecutter.scheduler != "redis" %}
 # Where the solar entry's sunrise is computed. Set it to your site.
 SITE_LATITUDE = 51.5074

@@ -1,24 +1,26 @@
 """Django's settings: ``DJANGO_SETTINGS_MODULE={{ cookiecutter.project_slug }}.django_settings``.
 
 Like the rest of the project they come from the environment. What the Celery
-side shares (Redis, the time zone, task limits) is read once in ``settings``;
+side shares (Redis, the time zone, task limits) is read once, in the
+project's ``settings``;
 what only Django needs is read here. A value Django cannot use stops start-up
 with one line naming the variable.
 
-Celery's settings are the CELERY_* names at the end: celery_app reads them
-with ``namespace="CELERY"``, so CELERY_BROKER_URL is Celery's ``broker_url``.
+Celery's settings are the CELERY_* names at the end, from ``celery_config``:
+celery_app reads them with ``namespace="CELERY"``, so CELERY_BROKER_URL is
+Celery's ``broker_url``.
 """
 
 import os
-import ssl
-from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
 
-from .beat_schedule import BEAT_SCHEDULE
-from .settings import SettingsError, read_flag, settings
+from .celery_config import CELERY_SETTINGS, as_django_settings
+from .scheduler_settings import DJANGO_APPS
+from .settings import SettingsError, read_flag
+from .settings import settings as project_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -120,16 +122,14 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-{%- if cookiecutter.scheduler == "database" %}
-    "django_celery_beat",
-{%- endif %}
-    "{{ cookiecutter.project_slug }}",
+    *DJANGO_APPS,
+    __package__,
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # 503 instead of 500s while the site runs ahead of `manage.py migrate`.
-    "{{ cookiecutter.project_slug }}.unapplied_migrations.WaitForMigrationsMiddleware",
+    f"{__package__}.unapplied_migrations.WaitForMigrationsMiddleware",
     # Serves the admin's CSS and scripts from the web process itself.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -140,8 +140,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
-ROOT_URLCONF = "{{ cookiecutter.project_slug }}.urls"
-WSGI_APPLICATION = "{{ cookiecutter.project_slug }}.wsgi.application"
+ROOT_URLCONF = f"{__package__}.urls"
+WSGI_APPLICATION = f"{__package__}.wsgi.application"
 
 TEMPLATES = [
     {
@@ -170,7 +170,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en-us"
 # One time zone for Django and Celery: crontab entries, the admin and the
 # reports all speak the project's local time.
-TIME_ZONE = settings.timezone
+TIME_ZONE = project_settings.timezone
 USE_I18N = True
 USE_TZ = True
 
@@ -206,68 +206,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL") or "INFO"},
 }
 
-# --- Celery, read by celery_app under the CELERY_ namespace.
-
-CELERY_BROKER_URL = settings.redis_url
-CELERY_RESULT_BACKEND = settings.redis_url
-CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    # A message whose worker died without acknowledging it (kill -9, a lost
-    # machine) goes back to the queue this long after it was delivered;
-    # settings makes sure that is longer than any task may run.
-    "visibility_timeout": settings.visibility_timeout,
-    # Workers look for such messages every 10 s; kombu would otherwise look
-    # only every tenth time, so redelivery could lag by 100 s.
-    "unacked_restore_throttle": 1,
-}
-CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": settings.visibility_timeout}
-# JSON only: a worker that accepted pickle would run whatever code anyone
-# able to write to Redis put in a message.
-CELERY_TASK_SERIALIZER = "json"
-CELERY_RESULT_SERIALIZER = "json"
-CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_RESULT_ACCEPT_CONTENT = ["json"]
-# Results live in Redis and expire by themselves: no table to clean up.
-CELERY_RESULT_EXPIRES = timedelta(days=1)
-CELERY_TASK_SOFT_TIME_LIMIT = settings.task_soft_time_limit
-CELERY_TASK_TIME_LIMIT = settings.task_time_limit
-# Long maintenance tasks: a worker takes one message at a time so a second
-# one never waits behind a long run while another worker idles.
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# Events let Flower show tasks as they are sent, start and finish.
-CELERY_WORKER_SEND_TASK_EVENTS = True
-CELERY_TASK_SEND_SENT_EVENT = True
-CELERY_TASK_TRACK_STARTED = True
-CELERY_TIMEZONE = TIME_ZONE
-CELERY_ENABLE_UTC = True
-CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE
-# A crontab run that beat missed (it was down at the time) is sent when beat
-# comes back only if it is less than this late; an older one is skipped and
-# the entry waits for its next time. Interval and solar entries are not
-# affected: an overdue one runs once when beat comes back.
-CELERY_BEAT_CRON_STARTING_DEADLINE = 30 * 60
-{%- if cookiecutter.scheduler == "database" %}
-# Schedules live in django-celery-beat's tables, seeded from BEAT_SCHEDULE by
-# `manage.py sync_periodic_tasks`. Beat checks for changes made in the admin
-# every few seconds, so an edit applies without a restart.
-CELERY_BEAT_SCHEDULER = "{{ cookiecutter.project_slug }}.schedulers:MigratedDatabaseScheduler"
-CELERY_BEAT_MAX_LOOP_INTERVAL = 5
-{%- elif cookiecutter.scheduler == "redis" %}
-# RedBeat keeps the schedule in Redis, and reads it on each wake-up. Its own
-# lock is off: the leader lock of beat_leader keeps a second beat a standby.
-# Its settings are in celery_app: RedBeat does not see them under CELERY_.
-CELERY_BEAT_SCHEDULER = "{{ cookiecutter.project_slug }}.schedulers:LeaderRedBeatScheduler"
-CELERY_BEAT_MAX_LOOP_INTERVAL = 5
-{%- else %}
-CELERY_BEAT_SCHEDULER = "{{ cookiecutter.project_slug }}.schedulers:StateDirScheduler"
-CELERY_BEAT_SCHEDULE_FILENAME = str(settings.state_dir / "celerybeat-schedule")
-# With the schedule fixed in code the only thing a shorter sleep buys is
-# noticing a clock jump sooner, so a minute is plenty.
-CELERY_BEAT_MAX_LOOP_INTERVAL = 60
-{%- endif %}
-
-if settings.redis_url.startswith("rediss://"):
-    # Celery refuses a rediss:// URL unless told how to check the server's
-    # certificate; check it, as redis-py does by default.
-    CELERY_BROKER_USE_SSL = {"ssl_cert_reqs": ssl.CERT_REQUIRED}
-    CELERY_REDIS_BACKEND_USE_SSL = {"ssl_cert_reqs": ssl.CERT_REQUIRED}
+# --- Celery
+# Its settings are written once, in celery_config, for both flavours. Here
+# they become Django settings, CELERY_BROKER_URL for broker_url, which
+# celery_app reads with namespace="CELERY". To change one for this site, set
+# its CELERY_* name below this line.
+globals().update(as_django_settings(CELERY_SETTINGS))

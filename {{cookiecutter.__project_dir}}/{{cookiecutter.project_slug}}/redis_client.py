@@ -10,7 +10,8 @@ import redis
 
 from .settings import settings
 
-KEY_PREFIX = "{{ cookiecutter.project_slug }}"
+# Every key starts with the package's name (see ``key``).
+KEY_PREFIX = __package__
 
 # A task must fail fast when Redis is gone rather than hang until its time
 # limit; Celery retries or the next beat tick runs it again.

@@ -1,30 +1,78 @@
-"""The schedule as beat runs it, for the schedule command: here, django-celery-beat's tables.
+"""The schedule beat runs, for the schedule command: here django-celery-beat's tables.
 
 The same rows the admin edits. Saving or deleting one flags the change, and
 a running beat reloads within its loop interval, without a restart.
 """
 
 import json
+from contextlib import contextmanager
 
+from celery import Celery
+from django.db import DatabaseError
 from django_celery_beat.models import PeriodicTask
 
+from .entries import ChangeRefused, Entry, LastRun, StoreUnavailable, UnknownEntry
 from .schedule_sync import stored_schedule
 
 
-class UnknownEntry(LookupError):
-    pass
+@contextmanager
+def _database_errors():
+    try:
+        yield
+    except DatabaseError as exc:
+        raise StoreUnavailable(
+            f"cannot read the schedule ({exc}); has `make migrate` run?"
+        ) from None
 
 
-def _as_row(task):
-    return {
-        "name": task.name,
-        "task": task.task,
-        "schedule": task.schedule,
-        "args": json.loads(task.args or "[]"),
-        "kwargs": json.loads(task.kwargs or "{}"),
-        "enabled": task.enabled,
-        "last_run_at": task.last_run_at,
-    }
+class DatabaseStore:
+    """django-celery-beat's PeriodicTask rows."""
+
+    def __init__(self, app: Celery) -> None:
+        self.app = app
+
+    def entries(self):
+        with _database_errors():
+            return [_as_entry(task) for task in PeriodicTask.objects.order_by("name")]
+
+    def find(self, name):
+        with _database_errors():
+            task = PeriodicTask.objects.filter(name=name).first()
+            return None if task is None else _as_entry(task)
+
+    def add(self, name, task, schedule, args, kwargs):
+        with _database_errors():
+            if PeriodicTask.objects.filter(name=name).exists():
+                raise ChangeRefused(f"an entry named {name!r} exists already")
+            field_name, row = stored_schedule(schedule, self.app)
+            PeriodicTask.objects.create(
+                name=name,
+                task=task,
+                args=json.dumps(args),
+                kwargs=json.dumps(kwargs),
+                **{field_name: row},
+            )
+
+    def set_enabled(self, name, enabled):
+        with _database_errors():
+            task = _load(name)
+            task.enabled = enabled
+            task.save()  # save(), not update(): saving is what tells beat
+
+    def remove(self, name):
+        with _database_errors():
+            _load(name).delete()
+
+    def notes(self):
+        with _database_errors():
+            stored = set(PeriodicTask.objects.values_list("name", flat=True))
+        missing = [name for name in self.app.conf.beat_schedule if name not in stored]
+        if not missing:
+            return []
+        return [
+            f"In beat_schedule.py but not in the database yet: {', '.join(missing)}",
+            "`make migrate` (manage.py sync_periodic_tasks) adds them.",
+        ]
 
 
 def _load(name):
@@ -34,30 +82,17 @@ def _load(name):
         raise UnknownEntry(name) from None
 
 
-def entries(app):
-    """Every entry: name, task, schedule, args, kwargs, enabled and last_run_at."""
-    return [_as_row(task) for task in PeriodicTask.objects.order_by("name")]
-
-
-def find(app, name):
-    task = PeriodicTask.objects.filter(name=name).first()
-    return None if task is None else _as_row(task)
-
-
-def add(app, name, task, schedule, args, kwargs):
-    if PeriodicTask.objects.filter(name=name).exists():
-        raise ValueError(f"an entry named {name!r} exists already")
-    field_name, row = stored_schedule(schedule, app)
-    PeriodicTask.objects.create(
-        name=name, task=task, args=json.dumps(args), kwargs=json.dumps(kwargs), **{field_name: row}
+def _as_entry(task):
+    return Entry(
+        name=task.name,
+        task=task.task,
+        schedule=task.schedule,
+        args=json.loads(task.args or "[]"),
+        kwargs=json.loads(task.kwargs or "{}"),
+        enabled=task.enabled,
+        last_run=LastRun(task.last_run_at),
     )
 
 
-def set_enabled(app, name, enabled):
-    task = _load(name)
-    task.enabled = enabled
-    task.save()  # save(), not update(): saving is what tells beat
-
-
-def remove(app, name):
-    _load(name).delete()
+def open_store(app: Celery) -> DatabaseStore:
+    return DatabaseStore(app)

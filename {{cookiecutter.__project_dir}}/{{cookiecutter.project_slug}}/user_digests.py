@@ -8,10 +8,12 @@ without a restart.
 
 import json
 
-from django.conf import settings
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
-DIGEST_TASK = "{{ cookiecutter.project_slug }}.tasks.digests.send_daily_digest"
+from .settings import settings
+
+# By name: the web process that calls these need not load the Celery app.
+DIGEST_TASK = f"{__package__}.tasks.digests.send_daily_digest"
 
 
 def digest_task_name(user):
@@ -29,7 +31,7 @@ def schedule_daily_digest(user, hour, minute=0):
         day_of_week="*",
         day_of_month="*",
         month_of_year="*",
-        timezone=settings.TIME_ZONE,
+        timezone=settings.timezone,
     )
     task, _ = PeriodicTask.objects.update_or_create(
         name=digest_task_name(user),

@@ -4,6 +4,6 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "{{ cookiecutter.project_slug }}.django_settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", f"{__package__}.django_settings")
 
 application = get_wsgi_application()

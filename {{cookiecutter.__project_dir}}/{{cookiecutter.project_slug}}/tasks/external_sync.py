@@ -2,17 +2,12 @@
 
 import httpx
 from celery.utils.log import get_task_logger
-{% if cookiecutter.web_framework == "django" %}
-from ..celery_app import app
-from ..locks import single_instance
-from ..models import Document
-from ..settings import settings
-{% else %}
+
 from .. import record_store
 from ..celery_app import app
 from ..locks import single_instance
 from ..settings import settings
-{% endif %}
+
 logger = get_task_logger(__name__)
 
 HTTP_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
@@ -38,30 +33,6 @@ def _records_from(response):
     return items
 
 
-{%- if cookiecutter.web_framework == "django" %}
-
-
-def store_document(item):
-    """Create or update the document of one item; return True if its content changed.
-
-    Which fields of the source's items make a document is this project's
-    choice; here ``title`` and ``body``.
-    """
-    title = str(item.get("title") or f"Item {item['id']}")[:200]
-    body = str(item.get("body") or "")
-    document, created = Document.objects.get_or_create(
-        external_id=str(item["id"]), defaults={"title": title, "body": body}
-    )
-    if created:
-        return True
-    if (document.title, document.body) == (title, body):
-        return False
-    document.title, document.body = title, body
-    document.save()
-    return True
-{%- endif %}
-
-
 @app.task(
     bind=True,
     acks_late=True,
@@ -83,7 +54,7 @@ def store_document(item):
 def sync_external_data(self, url=None):
     """Fetch a JSON list of objects with an ``id`` and store each as a record.
 
-    {% if cookiecutter.web_framework == "django" %}Documents{% else %}Records{% endif %} whose content did not change keep their ``updated_at``, so only
+    A record whose content did not change keeps its ``updated_at``, so only
     real changes reach ``refresh_stale_records``.
     """
     url = url or settings.sync_source_url
@@ -97,10 +68,6 @@ def sync_external_data(self, url=None):
         raise SourceUnavailable(f"{url} answered {response.status_code}")
     response.raise_for_status()
     items = _records_from(response)
-{%- if cookiecutter.web_framework == "django" %}
-    changed = sum(store_document(item) for item in items)
-{%- else %}
     changed = sum(record_store.save_record(str(item["id"]), item) for item in items)
-{%- endif %}
     logger.info("Fetched %d records from %s, %d changed", len(items), url, changed)
     return {"url": url, "fetched": len(items), "changed": changed, "attempts": attempt}

@@ -4,7 +4,7 @@ import json
 from datetime import date
 
 from celery.utils.log import get_task_logger
-from django.conf import settings
+from django.conf import settings as django_settings
 from django.core.mail import send_mail
 
 from .. import activity
@@ -33,7 +33,7 @@ def generate_weekly_report(day=None):
         },
     )
     logger.info("Stored the %s: %d runs, %d failures", report, report.runs, report.failures)
-    if settings.REPORT_RECIPIENTS:
+    if django_settings.REPORT_RECIPIENTS:
         send_mail(
             subject=f"Weekly report: {monday} to {sunday}",
             message=(
@@ -41,6 +41,6 @@ def generate_weekly_report(day=None):
                 + json.dumps(tasks, indent=2, sort_keys=True)
             ),
             from_email=None,  # DEFAULT_FROM_EMAIL
-            recipient_list=settings.REPORT_RECIPIENTS,
+            recipient_list=django_settings.REPORT_RECIPIENTS,
         )
     return {"week_start": monday.isoformat(), "runs": report.runs, "failures": report.failures}

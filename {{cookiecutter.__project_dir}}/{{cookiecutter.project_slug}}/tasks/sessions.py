@@ -3,7 +3,7 @@
 from importlib import import_module
 
 from celery.utils.log import get_task_logger
-from django.conf import settings
+from django.conf import settings as django_settings
 
 from ..celery_app import app
 
@@ -17,6 +17,6 @@ def clear_expired_sessions():
     Django never deletes a session that simply expired; without this the
     table grows by one row per visitor for ever.
     """
-    engine = import_module(settings.SESSION_ENGINE)
+    engine = import_module(django_settings.SESSION_ENGINE)
     engine.SessionStore.clear_expired()
     logger.info("Cleared expired sessions")

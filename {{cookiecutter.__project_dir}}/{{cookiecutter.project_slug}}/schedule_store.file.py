@@ -1,0 +1,80 @@
+"""The schedule beat runs, for the schedule command: here BEAT_SCHEDULE itself.
+
+With the file scheduler the schedule is code, so it is changed in code, not
+at runtime. When each entry last ran is in beat's state file, which beat
+keeps open while it runs; the scheduler also records it in Redis
+(``record_last_run``), and that is what this store reads.
+"""
+
+from datetime import datetime
+
+from celery import Celery
+from celery.schedules import maybe_schedule
+from redis.exceptions import RedisError
+
+from .entries import ChangeRefused, Entry, LastRun
+from .redis_client import get_redis, key
+
+LAST_RUN_KEY = key("schedule", "last_run")
+SCHEDULE_IS_CODE = (
+    "the schedule is code with scheduler=file: change BEAT_SCHEDULE in beat_schedule.py "
+    "and restart beat"
+)
+
+
+def record_last_run(name: str, when: datetime) -> None:
+    get_redis().hset(LAST_RUN_KEY, name, when.isoformat())
+
+
+class CodeScheduleStore:
+    """BEAT_SCHEDULE, with the last runs beat recorded in Redis."""
+
+    def __init__(self, app: Celery) -> None:
+        self.app = app
+
+    def entries(self):
+        try:
+            recorded = get_redis().hgetall(LAST_RUN_KEY)
+        except RedisError:
+            recorded = None  # the schedule is code and still listed; only its last runs are not
+        return [
+            self._entry(name, fields, self._last_run(recorded, name))
+            for name, fields in self.app.conf.beat_schedule.items()
+        ]
+
+    def find(self, name):
+        return next((entry for entry in self.entries() if entry.name == name), None)
+
+    def add(self, name, task, schedule, args, kwargs):
+        raise ChangeRefused(SCHEDULE_IS_CODE)
+
+    def set_enabled(self, name, enabled):
+        raise ChangeRefused(SCHEDULE_IS_CODE)
+
+    def remove(self, name):
+        raise ChangeRefused(SCHEDULE_IS_CODE)
+
+    def notes(self):
+        return []
+
+    @staticmethod
+    def _last_run(recorded, name):
+        if recorded is None:
+            return LastRun.unknown("Redis is unreachable")
+        when = recorded.get(name)
+        return LastRun(datetime.fromisoformat(when)) if when else LastRun.never()
+
+    def _entry(self, name, fields, last_run):
+        return Entry(
+            name=name,
+            task=fields["task"],
+            schedule=maybe_schedule(fields["schedule"], app=self.app),
+            args=list(fields.get("args", ())),
+            kwargs=fields.get("kwargs", {}),
+            enabled=True,
+            last_run=last_run,
+        )
+
+
+def open_store(app: Celery) -> CodeScheduleStore:
+    return CodeScheduleStore(app)

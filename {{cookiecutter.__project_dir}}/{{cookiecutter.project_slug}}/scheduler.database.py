@@ -1,0 +1,78 @@
+"""Beat's scheduler class: django-celery-beat's, its schedule in the database.
+
+``beat_scheduler`` names it. Like every scheduler of this project it sends
+only while it holds the leader lock (``beat_leader``): a second beat is a
+standby, not a duplicate.
+"""
+
+import logging
+import time
+
+from django.db import DatabaseError, connection
+from django_celery_beat.schedulers import DatabaseScheduler
+
+from .beat_leader import LeaderOnlyScheduler
+from .unapplied_migrations import count_unapplied_migrations
+
+logger = logging.getLogger(__name__)
+
+MIGRATION_POLL_SECONDS = 2
+
+
+def wait_for_migrations():
+    """Return once the database is reachable and fully migrated.
+
+    Says why it waits once per reason (unreachable, then not migrated), not
+    on every poll.
+    """
+    reported = None
+    while True:
+        try:
+            pending = count_unapplied_migrations()
+        except DatabaseError as exc:
+            reason, detail = "unreachable", f"the database is not reachable ({exc})"
+        else:
+            if not pending:
+                if reported:
+                    logger.info("Database ready; starting the schedule")
+                return
+            reason = "not migrated"
+            detail = f"{pending} migrations are not applied; run `manage.py migrate`"
+        if reason != reported:
+            logger.warning("Beat is waiting: %s", detail)
+            reported = reason
+        connection.close()
+        time.sleep(MIGRATION_POLL_SECONDS)
+
+
+class MigratedDatabaseScheduler(LeaderOnlyScheduler, DatabaseScheduler):
+    """django-celery-beat's scheduler, made safe to start before ``migrate``.
+
+    Stock beat crashes on a fresh database because the schedule tables do not
+    exist yet; in compose it would crash-loop until the migrate step finished.
+    This one waits, saying why, then starts.
+
+    It also leaves the code schedule alone at start. Stock beat writes every
+    BEAT_SCHEDULE entry over the database on each start, undoing what an
+    operator changed in the admin; here ``manage.py sync_periodic_tasks`` is
+    the one way code reaches the database, and it keeps the operator's choices.
+    """
+
+    def before_leading(self):
+        # Migrations first: a leader waiting for them could not renew its lock.
+        wait_for_migrations()
+
+    def setup_leader_schedule(self):
+        # Not django-celery-beat's own, which would store BEAT_SCHEDULE.
+        # django-celery-beat notices a change by comparing its time with the
+        # last change time it saw, and it first looks on its second tick. An
+        # edit made before that, or the first edit of a fresh database (no
+        # change time at all yet), would wait for its five-minute full
+        # reload. So start from a recorded change time.
+        if self.Changes.last_change() is None:
+            self.Changes.update_changed()
+        self._last_timestamp = self.Changes.last_change()
+        if not self.Model.objects.exists():
+            logger.warning(
+                "There are no periodic tasks in the database: run `manage.py sync_periodic_tasks`"
+            )

@@ -1,0 +1,1 @@
+"""The project's tests, beside the code they test: ``make test`` runs them."""

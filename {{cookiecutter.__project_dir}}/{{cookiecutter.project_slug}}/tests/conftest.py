@@ -1,0 +1,99 @@
+"""Real parts for the tests: a private redis-server, worker and beat processes.
+
+The project reads its environment when ``settings`` is first imported, so the
+server starts in ``pytest_configure``, before any test module imports the
+project. Every test that uses Redis gets an empty database. The helpers the
+tests share are in ``support``.
+"""
+
+import functools
+import os
+import shutil
+import tempfile
+
+import pytest
+
+from .support import CeleryProcess, RedisServer, hands_out_tests_only, wait_for
+
+# Settings for every process the tests start: quick retries, the same time zone.
+TEST_ENVIRONMENT = {
+    "SYNC_RETRY_BACKOFF": "1",
+    "SYNC_MAX_RETRIES": "2",
+    "TIMEZONE": "UTC",
+}
+
+
+def pytest_configure(config):
+    if hands_out_tests_only(config):
+        return
+    # Each test process gets all of this for itself: a Redis and a state folder.
+    config.redis_server = RedisServer()
+    os.environ.update(TEST_ENVIRONMENT, REDIS_URL=config.redis_server.url)
+    os.environ["STATE_DIR"] = tempfile.mkdtemp(prefix="state-")
+
+
+def pytest_unconfigure(config):
+    if hasattr(config, "redis_server"):
+        config.redis_server.remove()
+        shutil.rmtree(os.environ["STATE_DIR"], ignore_errors=True)
+
+
+@pytest.fixture
+def redis():
+    """The project's Redis client, on an empty database."""
+    from ..redis_client import get_redis
+
+    client = get_redis()
+    client.flushdb()
+    return client
+
+
+@pytest.fixture(scope="session")
+def worker(tmp_path_factory):
+    """A real worker process, running until the end of the session."""
+    from ..celery_app import app
+
+    process = CeleryProcess(
+        ["worker", "--concurrency=2", "--without-gossip", "--without-mingle"],
+        tmp_path_factory.mktemp("worker") / "worker.log",
+    )
+    try:
+        wait_for(lambda: app.control.ping(timeout=0.5), 30, "the worker did not answer a ping")
+        yield process
+    finally:
+        process.stop()
+
+
+@pytest.fixture
+def start_celery(tmp_path):
+    """``start_celery(command, *arguments, **environment)``: a real worker or beat.
+
+    Each is stopped when the test ends; the environment adds to the tests' own.
+    """
+    started = []
+
+    def start(command, *arguments, **environment):
+        log_path = tmp_path / f"{command}-{len(started)}.log"
+        process = CeleryProcess([command, *arguments], log_path, environment)
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.stop()
+
+
+@pytest.fixture
+def start_beat(start_celery):
+    """``start_beat(**environment)``: a real beat process, stopped when the test ends."""
+    return functools.partial(start_celery, "beat")
+
+
+@pytest.fixture
+def start_worker(start_celery):
+    """``start_worker(*arguments, **environment)``: a worker of the test's own.
+
+    For a test that needs other settings than the session's ``worker``, or
+    must kill it. Wait for ``worker_is_ready`` before relying on it.
+    """
+    return functools.partial(start_celery, "worker", "--without-gossip", "--without-mingle")

@@ -1,0 +1,41 @@
+"""A process of its own that takes a lock, for test_locks.py.
+
+python -m <package>.tests.lock_holder contend NAME ROUNDS HOLD_SECONDS
+    takes the lock ROUNDS times, waiting for it each time, holds it for
+    HOLD_SECONDS and prints "entered exited" (Unix times) for each round;
+python -m <package>.tests.lock_holder hold NAME TTL
+    takes the lock, prints "held" and keeps it until killed.
+"""
+
+import sys
+import time
+
+from ..locks import exclusive
+
+
+def contend(name, rounds, hold_seconds):
+    for _ in range(rounds):
+        with exclusive(name, ttl=5, wait=30) as acquired:
+            if not acquired:
+                sys.exit(f"waited 30 s for lock {name} without getting it")
+            entered = time.time()
+            time.sleep(hold_seconds)
+            exited = time.time()
+        print(entered, exited, flush=True)
+
+
+def hold(name, ttl):
+    with exclusive(name, ttl=ttl) as acquired:
+        if not acquired:
+            sys.exit(f"lock {name} was already held")
+        print("held", flush=True)
+        while True:
+            time.sleep(60)
+
+
+if __name__ == "__main__":
+    command, name, *numbers = sys.argv[1:]
+    if command == "contend":
+        contend(name, int(numbers[0]), float(numbers[1]))
+    else:
+        hold(name, float(numbers[0]))

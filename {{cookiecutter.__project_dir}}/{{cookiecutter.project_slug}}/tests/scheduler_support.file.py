@@ -1,0 +1,10 @@
+"""What the tests need to know of the file scheduler: its schedule is BEAT_SCHEDULE."""
+
+
+def one_second_heartbeat():
+    """Make the heartbeat entry due every second; return the environment a beat needs for it."""
+    return {"HEARTBEAT_INTERVAL": "1"}
+
+
+def store_code_schedule():
+    """Put BEAT_SCHEDULE where beat reads it: nothing to do, beat reads it from the code."""

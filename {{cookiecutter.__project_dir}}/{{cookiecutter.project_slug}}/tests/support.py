@@ -1,0 +1,218 @@
+"""What the tests share: real processes (redis-server, worker, beat) and ways to wait on them."""
+
+import copy
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+# The project's package, whose tests these are, and the folder it is in.
+PACKAGE = __package__.rpartition(".")[0]
+PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
+APP = f"{PACKAGE}.celery_app"
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(condition, timeout, message):
+    """Poll ``condition`` until it returns something truthy; fail after ``timeout`` s.
+
+    ``message`` may be a function, called on failure (to show a log, say).
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    pytest.fail(f"{message() if callable(message) else message} (waited {timeout} s)")
+
+
+def ping_redis(port):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def run_module(module, *args, **environment):
+    """Run ``python -m <package>.<module> ARGS`` from the project root; the finished process."""
+    return subprocess.run(
+        [sys.executable, "-m", f"{PACKAGE}.{module}", *args],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **environment},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def run_health(*args, **environment):
+    """Run ``python -m <package>.health``; return its result and how long it took."""
+    started = time.monotonic()
+    result = run_module("health", *args, **environment)
+    return result, time.monotonic() - started
+
+
+def schedule_of(name):
+    """A fresh copy of a BEAT_SCHEDULE entry's schedule: schedules cache the app's time zone."""
+    from celery.schedules import maybe_schedule
+
+    from ..beat_schedule import BEAT_SCHEDULE
+    from ..celery_app import app
+
+    return maybe_schedule(copy.deepcopy(BEAT_SCHEDULE[name]["schedule"]), app=app)
+
+
+def successful_runs(task):
+    """How many times a worker finished ``task`` successfully today, as the worker counted."""
+    from .. import activity
+
+    return activity.outcomes_on(activity.today()).get(task.name, {}).get("SUCCESS", 0)
+
+
+def record_heartbeat(client, sent_seconds_ago, ran_seconds_ago=None):
+    """Store the heartbeat as if beat sent it, and worker "w1" ran it, that long ago."""
+    from ..redis_client import HEARTBEAT_KEY
+
+    now = time.time()
+    fields = {"sent_at": now - sent_seconds_ago}
+    if ran_seconds_ago is not None:
+        fields.update(ran_at=now - ran_seconds_ago, worker="w1")
+    client.hset(HEARTBEAT_KEY, mapping=fields)
+
+
+def fire_times(schedule, after, until):
+    """Every time ``schedule`` fires after ``after`` and before ``until``, on a frozen clock."""
+    import time_machine
+
+    from ..timetable import next_run
+
+    moment = after
+    while True:
+        with time_machine.travel(moment, tick=False):
+            moment = next_run(schedule, moment)
+        if moment >= until:
+            return
+        yield moment
+
+
+def another_beat_takes_the_lock(client):
+    """What a standby does once the leader's lock has expired: a lock of its own, a new term."""
+    from ..beat_leader import LEADER_LOCK_KEY, LEADER_LOCK_TTL_SECONDS, LEADER_TERM_KEY
+
+    client.delete(LEADER_LOCK_KEY)
+    client.lock(LEADER_LOCK_KEY, timeout=LEADER_LOCK_TTL_SECONDS).acquire(blocking=False)
+    client.incr(LEADER_TERM_KEY)
+
+
+def listed_entry(output, name):
+    """What the schedule command's ``list`` printed about one entry, or None."""
+    if f"\n{name}\n" not in output:
+        return None
+    return output.split(f"\n{name}\n")[1].split("\n\n")[0]
+
+
+class RedisServer:
+    """A throwaway redis-server on a free loopback port, persisting nothing.
+
+    ``stop()`` then ``start()`` restarts it on the same port, empty.
+    """
+
+    def __init__(self):
+        self.executable = shutil.which("redis-server")
+        if self.executable is None:
+            raise pytest.UsageError(
+                "the tests need redis-server on the PATH (apt install redis-server)"
+            )
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.directory = tempfile.mkdtemp(prefix="redis-")
+        self.start()
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [
+                *(self.executable, "--port", str(self.port), "--bind", "127.0.0.1"),
+                *("--dir", self.directory, "--save", "", "--appendonly", "no"),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        wait_for(lambda: ping_redis(self.port), 10, "redis-server did not answer PING")
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+    def remove(self):
+        self.stop()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def hands_out_tests_only(config):
+    """Whether this process is pytest-xdist's controller, which gives tests to the others.
+
+    The tests run in several processes (see addopts); the one that hands
+    them out runs none, and the ones it starts inherit its environment.
+    """
+    distributing = config.getoption("dist", "no") != "no" and not config.getoption("collectonly")
+    return distributing and not hasattr(config, "workerinput")
+
+
+class ProjectProcess:
+    """``python -m <arguments>`` run from the project root, its output in a log file."""
+
+    def __init__(self, arguments, log_path, environment=None):
+        self.log_path = log_path
+        self.environment = {**os.environ, **(environment or {})}
+        self.log_file = open(log_path, "w")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", *arguments],
+            cwd=PROJECT_ROOT,
+            env=self.environment,
+            stdout=self.log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def log(self):
+        return self.log_path.read_text()
+
+    def stop(self):
+        if self.process.poll() is None:
+            # TERM to the whole group: a worker's pool children go with it.
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.log_file.close()
+
+
+class CeleryProcess(ProjectProcess):
+    """``celery -A <app> <command>`` as a real subprocess."""
+
+    def __init__(self, command, log_path, environment=None):
+        super().__init__(["celery", "-A", APP, *command, "--loglevel=INFO"], log_path, environment)
+
+
+def worker_is_ready(worker):
+    return " ready." in worker.log()
+
+
+def heartbeats_sent(beat):
+    return beat.log().count("Sending due task heartbeat")

@@ -1,0 +1,60 @@
+"""cleanup_expired_cache deletes leaked keys (no TTL) under its prefix, and only those."""
+
+from ..redis_client import key
+from ..tasks.cache import SCAN_BATCH, cleanup_expired_cache
+
+
+def fill_cache(redis, leaked, expiring):
+    for number in range(leaked):
+        redis.set(key("cache:", f"leaked-{number}"), "value")
+    for number in range(expiring):
+        redis.set(key("cache:", f"fresh-{number}"), "value", ex=600)
+
+
+def test_deletes_only_keys_without_expiry(redis):
+    fill_cache(redis, leaked=3, expiring=2)
+    redis.set(key("records", "not-a-cache-key"), "kept")
+    redis.set("another-app:cache:leaked", "kept")
+
+    summary = cleanup_expired_cache()
+
+    assert summary == {
+        "pattern": key("cache:") + "*",
+        "scanned": 5,
+        "without_expiry": 3,
+        "deleted": 3,
+        "dry_run": False,
+    }
+    assert sorted(redis.keys(key("cache:") + "*")) == sorted(
+        key("cache:", f"fresh-{number}") for number in range(2)
+    )
+    assert redis.get(key("records", "not-a-cache-key")) == "kept"
+    assert redis.get("another-app:cache:leaked") == "kept"
+
+
+def test_dry_run_reports_without_deleting(redis):
+    fill_cache(redis, leaked=4, expiring=1)
+
+    summary = cleanup_expired_cache(dry_run=True)
+
+    assert (summary["without_expiry"], summary["deleted"], summary["dry_run"]) == (4, 0, True)
+    assert len(redis.keys(key("cache:") + "*")) == 5
+
+
+def test_walks_every_batch_of_a_large_namespace(redis):
+    fill_cache(redis, leaked=2 * SCAN_BATCH + 7, expiring=SCAN_BATCH)
+
+    summary = cleanup_expired_cache()
+
+    assert summary["deleted"] == 2 * SCAN_BATCH + 7
+    assert len(redis.keys(key("cache:") + "*")) == SCAN_BATCH
+
+
+def test_another_prefix(redis):
+    redis.set(key("session:", "abc"), "user=1")
+    redis.set(key("cache:", "leaked"), "value")
+
+    summary = cleanup_expired_cache(prefix="session:", dry_run=True)
+
+    assert summary["pattern"] == key("session:") + "*"
+    assert summary["without_expiry"] == 1

@@ -1,0 +1,75 @@
+"""The file scheduler: its state file, a corrupted one, and listing without Redis."""
+
+import shelve
+from datetime import timedelta
+
+import pytest
+
+from ..beat_leader import LostLeadership
+from ..celery_app import app
+from ..schedule import main
+from ..scheduler import StateDirScheduler
+from .scheduler_support import one_second_heartbeat
+from .support import (
+    another_beat_takes_the_lock,
+    free_port,
+    heartbeats_sent,
+    listed_entry,
+    run_module,
+    wait_for,
+)
+
+
+def test_beat_keeps_its_state_in_state_dir_and_records_each_run(
+    redis, start_beat, tmp_path, capsys
+):
+    state_dir = tmp_path / "state"
+    beat = start_beat(**one_second_heartbeat(), STATE_DIR=str(state_dir))
+    wait_for(lambda: heartbeats_sent(beat), 30, beat.log)
+
+    assert list(state_dir.glob("celerybeat-schedule*"))
+    # The schedule command shows when beat last sent it.
+    assert main(["list"]) == 0
+    assert "last run: never" not in listed_entry(capsys.readouterr().out, "heartbeat")
+
+
+def test_a_corrupted_state_file_is_replaced_with_one_log_line(redis, worker, start_beat, tmp_path):
+    state_dir = tmp_path / "state"
+    state_dir.mkdir()
+    state_file = state_dir / "celerybeat-schedule"
+    state_file.write_bytes(b"\x00not a schedule\xff" * 100)
+
+    beat = start_beat(**one_second_heartbeat(), STATE_DIR=str(state_dir))
+    wait_for(lambda: heartbeats_sent(beat), 30, beat.log)
+    start_up_log = beat.log()
+    beat.stop()
+
+    complaints = [line for line in start_up_log.splitlines() if "could not be read" in line]
+    assert len(complaints) == 1 and str(state_file) in complaints[0]
+    assert "Traceback" not in start_up_log
+    with shelve.open(str(state_file)) as state:  # a sound state file again
+        assert "heartbeat" in state["entries"]
+
+
+def test_list_works_without_redis_and_says_the_last_runs_are_unknown():
+    result = run_module("schedule", "list", REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
+
+    assert result.returncode == 0, result.stderr
+    assert "last run: unknown (Redis is unreachable)" in result.stdout
+
+
+def test_a_leader_that_lost_the_lock_leaves_the_shared_state_file_alone(redis, tmp_path):
+    # Two beats may share the state folder; the new leader has the file open.
+    scheduler = StateDirScheduler(app=app, schedule_filename=str(tmp_path / "celerybeat-schedule"))
+    scheduler.tick()
+    scheduler.sync()
+    state_files = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
+    # What this beat knows and has not saved yet: a run it sent since.
+    scheduler.schedule["heartbeat"].last_run_at -= timedelta(hours=1)
+    another_beat_takes_the_lock(redis)
+
+    with pytest.raises(LostLeadership):
+        scheduler.tick()
+    scheduler.close()
+
+    assert {path.name: path.read_bytes() for path in tmp_path.iterdir()} == state_files

@@ -1,0 +1,59 @@
+"""The redis scheduler: RedBeat's schedule in Redis, kept across beat restarts."""
+
+from datetime import UTC, datetime, timedelta
+
+from redbeat.schedulers import RedBeatSchedulerEntry
+
+from ..celery_app import app
+from ..schedule import main
+from ..schedule_store import open_store
+from ..scheduler import LeaderRedBeatScheduler
+from .scheduler_support import one_second_heartbeat
+from .support import (
+    free_port,
+    heartbeats_sent,
+    listed_entry,
+    run_module,
+    schedule_of,
+    wait_for,
+)
+
+
+def test_beat_records_each_run_where_the_schedule_command_reads_it(redis, start_beat, capsys):
+    beat = start_beat(**one_second_heartbeat())
+    wait_for(lambda: heartbeats_sent(beat), 30, beat.log)
+
+    assert main(["list"]) == 0
+    assert "last run: never" not in listed_entry(capsys.readouterr().out, "heartbeat")
+
+
+def start_and_stop_beats_scheduler():
+    """What a beat start does to the schedule: store BEAT_SCHEDULE over what Redis holds."""
+    LeaderRedBeatScheduler(app=app).close()
+
+
+def test_a_beat_restart_keeps_a_paused_entry_paused_and_every_last_run(redis):
+    start_and_stop_beats_scheduler()
+    assert main(["pause", "generate-weekly-report"]) == 0
+    sent_at = datetime.now(UTC) - timedelta(minutes=9)
+    entry_key = RedBeatSchedulerEntry.generate_key(app, "refresh-stale-records")
+    RedBeatSchedulerEntry.from_key(entry_key, app=app).reschedule(last_run_at=sent_at)
+
+    start_and_stop_beats_scheduler()
+
+    store = open_store(app)
+    assert not store.find("generate-weekly-report").enabled
+    assert store.find("refresh-stale-records").enabled
+    assert store.find("refresh-stale-records").last_run.at == sent_at
+    # Beat loads an entry once its score, a time, has come: a restart that
+    # counted from now would put this one off by 9 minutes.
+    due_at = sent_at + schedule_of("refresh-stale-records").run_every
+    assert redis.zscore(app.redbeat_conf.schedule_key, entry_key) <= due_at.timestamp()
+
+
+def test_list_says_in_one_line_when_redis_is_unreachable():
+    result = run_module("schedule", "list", REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
+
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("error: cannot reach Redis")

@@ -1,0 +1,150 @@
+"""Settings come from the environment; a bad value stops start-up with one line."""
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from ..settings import Settings, SettingsError, flower_options
+from .support import APP, PROJECT_ROOT
+
+ENV_EXAMPLE = PROJECT_ROOT / ".env.example"
+
+
+def test_defaults_when_nothing_is_set():
+    settings = Settings.from_environ({})
+
+    assert settings.redis_url == "redis://localhost:6379/0"
+    assert settings.timezone == "{{ cookiecutter.timezone }}"
+    assert settings.heartbeat_interval == 60
+    assert settings.heartbeat_max_age == 180
+    assert settings.task_time_limit > settings.task_soft_time_limit
+    assert settings.visibility_timeout == 3600
+
+
+class RecordingEnviron(dict):
+    """An environment that remembers every variable it was asked for."""
+
+    def __init__(self, **variables):
+        super().__init__(variables)
+        self.asked = set()
+
+    def get(self, name, default=None):
+        self.asked.add(name)
+        return super().get(name, default)
+
+
+def test_every_variable_read_is_documented_in_env_example():
+    documented = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", ENV_EXAMPLE.read_text(), re.M))
+    environ = RecordingEnviron(FLOWER_USER="admin", FLOWER_PASSWORD="x" * 16)
+    Settings.from_environ(environ)
+    if (PROJECT_ROOT / "flowerconfig.py").exists():
+        flower_options(environ)
+
+    assert environ.asked, "the settings read no variable at all"
+    assert environ.asked <= documented, environ.asked - documented
+
+
+def test_heartbeat_max_age_follows_the_interval():
+    assert Settings.from_environ({"HEARTBEAT_INTERVAL": "10"}).heartbeat_max_age == 30
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "redis://:secret@redis.internal:6380/2",
+        "rediss://user:secret@cache.example.com:6380/0",
+        "unix:///run/redis.sock",
+    ],
+)
+def test_accepts_redis_urls(url):
+    assert Settings.from_environ({"REDIS_URL": url}).redis_url == url
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("REDIS_URL", "http://localhost:6379/0"),
+        ("REDIS_URL", "redis://localhost:port/0"),
+        ("REDIS_URL", "redis://localhost:6379/cache"),
+        ("REDIS_URL", "redis://"),
+        ("HEARTBEAT_INTERVAL", "sixty"),
+        ("HEARTBEAT_INTERVAL", "0"),
+        ("HEARTBEAT_MAX_AGE", "-5"),
+        ("TIMEZONE", "Mars/Olympus_Mons"),
+        ("TIMEZONE", "Europe"),
+        ("TASK_SOFT_TIME_LIMIT", "1.5"),
+        ("SYNC_SOURCE_URL", "ftp://example.com/items"),
+        ("ARCHIVE_AFTER_DAYS", "ninety"),
+        ("BROKER_VISIBILITY_TIMEOUT", "1h"),
+    ],
+)
+def test_refuses_a_malformed_value_naming_the_variable(variable, value):
+    with pytest.raises(SettingsError) as error:
+        Settings.from_environ({variable: value})
+
+    assert error.value.variable == variable
+    assert str(error.value).startswith(f"Invalid environment variable {variable}: ")
+
+
+def test_refuses_a_hard_time_limit_below_the_soft_one():
+    with pytest.raises(SettingsError, match="TASK_TIME_LIMIT"):
+        Settings.from_environ({"TASK_SOFT_TIME_LIMIT": "300", "TASK_TIME_LIMIT": "200"})
+
+
+def test_the_visibility_timeout_outlasts_the_hard_time_limit():
+    # Shorter, a task still running would be handed to a second worker.
+    with pytest.raises(SettingsError, match="BROKER_VISIBILITY_TIMEOUT"):
+        Settings.from_environ({"TASK_TIME_LIMIT": "600", "BROKER_VISIBILITY_TIMEOUT": "600"})
+    # Longer time limits push the default past an hour.
+    assert Settings.from_environ({"TASK_TIME_LIMIT": "2400"}).visibility_timeout == 4800
+
+
+@pytest.mark.parametrize(
+    ("environ", "variable"),
+    [
+        ({"FLOWER_PASSWORD": "a-long-enough-password"}, "FLOWER_USER"),
+        ({"FLOWER_USER": "admin"}, "FLOWER_PASSWORD"),
+        ({"FLOWER_USER": "admin", "FLOWER_PASSWORD": "short"}, "FLOWER_PASSWORD"),
+    ],
+)
+def test_flower_refuses_to_run_without_a_login(environ, variable):
+    with pytest.raises(SettingsError) as error:
+        flower_options(environ)
+
+    assert error.value.variable == variable
+
+
+def test_flower_listens_on_loopback_by_default():
+    basic_auth, address, port = flower_options(
+        {"FLOWER_USER": "admin", "FLOWER_PASSWORD": "x" * 16}
+    )
+
+    assert basic_auth == ["admin:" + "x" * 16]
+    assert (address, port) == ("127.0.0.1", 5555)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        [sys.executable, "-c", f"import {APP}"],
+        [sys.executable, "-m", "celery", "-A", APP, "worker"],
+        [sys.executable, "-m", "celery", "-A", APP, "beat"],
+    ],
+    ids=["import", "worker", "beat"],
+)
+def test_a_process_with_a_bad_value_exits_with_one_line(command):
+    result = subprocess.run(
+        command,
+        cwd=PROJECT_ROOT,
+        env={"PATH": "", "HEARTBEAT_INTERVAL": "often"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        "Invalid environment variable HEARTBEAT_INTERVAL: 'often' is not a whole number"
+    ]
