@@ -42,12 +42,6 @@ class Render:
         return [line for line in lines if not line.startswith("ERROR: Stopping generation")]
 
 
-def chosen_scheduler(answers):
-    """The scheduler a render with ``answers`` gets: its default follows web_framework."""
-    default = "database" if answers.get("web_framework") == "django" else "file"
-    return answers.get("scheduler", default)
-
-
 def render(output_dir, **answers):
     """Render the template with ``answers`` and no prompts, as a user would."""
     output_dir.mkdir(parents=True, exist_ok=True)

@@ -9,15 +9,10 @@ import os
 import subprocess
 
 import pytest
-from conftest import chosen_scheduler, once_per_answers, rendered_project
+from conftest import once_per_answers, rendered_project
+from options import flavour_defaults, flavours_and_schedulers
 
-SUITES = {
-    "plain-file": {},
-    "plain-redis": {"scheduler": "redis"},
-    "django-database": {"web_framework": "django"},
-    "django-file": {"web_framework": "django", "scheduler": "file"},
-    "django-redis": {"web_framework": "django", "scheduler": "redis"},
-}
+SUITES = flavours_and_schedulers()
 
 # Every generated suite runs in four processes of its own (its addopts), so
 # they run one after another, all in the same one of this suite's processes
@@ -33,16 +28,19 @@ SUITE_PARAMS = [
 # The Django suite's tests that read or write the database: the ones worth
 # running again on PostgreSQL (the rest do not depend on the database).
 DATABASE_TESTS = [
-    "tests/test_admin.py",
-    "tests/test_beat_reloads_schedule.py",
-    "tests/test_external_sync.py",
-    "tests/test_missed_runs.py",
-    "tests/test_records.py",
-    "tests/test_reports.py",
-    "tests/test_schedule_changes.py",
-    "tests/test_schedule_sync.py",
-    "tests/test_sessions.py",
-    "tests/test_user_digests.py",
+    "test_admin.py",
+    "test_admin_schedule.py",
+    "test_beat_reloads_schedule.py",
+    "test_external_sync.py",
+    "test_missed_runs.py",
+    "test_record_store.py",
+    "test_records.py",
+    "test_reports.py",
+    "test_schedule_changes.py",
+    "test_schedule_sync.py",
+    "test_scheduler.py",
+    "test_sessions.py",
+    "test_user_digests.py",
 ]
 
 
@@ -89,10 +87,10 @@ def test_generated_test_suite_passes(installed_project, answers):
 
 @GENERATED_SUITES
 def test_django_database_tests_pass_on_postgresql(installed_project, postgres_url):
-    project = installed_project(web_framework="django")
+    project = installed_project(**flavour_defaults()["django"])
 
     result = run(
-        ["uv", "run", "pytest", *DATABASE_TESTS],
+        ["uv", "run", "pytest", *(f"{project.name}/tests/{test}" for test in DATABASE_TESTS)],
         project,
         timeout=900,
         TEST_DATABASE_URL=postgres_url,
@@ -105,7 +103,7 @@ def test_django_database_tests_pass_on_postgresql(installed_project, postgres_ur
 @pytest.mark.parametrize("answers", SUITE_PARAMS)
 def test_make_schedule_lists_every_entry(installed_project, redis_url, answers):
     project = installed_project(**answers)
-    if answers.get("web_framework") == "django":
+    if answers["web_framework"] == "django":
         # The README's first steps: the tables, and with the database
         # scheduler the periodic tasks in them.
         migrate = run(["make", "migrate"], project, timeout=120)
@@ -119,5 +117,5 @@ def test_make_schedule_lists_every_entry(installed_project, redis_url, answers):
         assert f"\n{entry}\n" in result.stdout
     assert "At 09:00, only on Monday" in result.stdout
     # RedBeat cannot store a solar schedule, so that render has none.
-    has_solar_entry = chosen_scheduler(answers) != "redis"
+    has_solar_entry = answers["scheduler"] != "redis"
     assert ("\nrefresh-records-at-sunrise\n" in result.stdout) == has_solar_entry

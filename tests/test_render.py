@@ -5,7 +5,8 @@ import stat
 import subprocess
 
 import pytest
-from conftest import chosen_scheduler, ruff, template_leftovers
+from conftest import ruff, template_leftovers
+from options import SCHEDULERS, chosen_scheduler, flavours_and_schedulers
 
 OPTION_FILES = {
     "use_flower": ["flowerconfig.py"],
@@ -25,10 +26,7 @@ RENDERS = {
     "python-3.14": {"python_version": "3.14"},
     "paris": {"timezone": "Europe/Paris"},
     "longest-slug": {"project_slug": "nightly_maintenance_for_acme_ltd"},
-    "redis": {"scheduler": "redis"},
-    "django": {"web_framework": "django"},
-    "django-file": {"web_framework": "django", "scheduler": "file"},
-    "django-redis": {"web_framework": "django", "scheduler": "redis"},
+    **flavours_and_schedulers(),
     "django-bare": {
         "web_framework": "django",
         "use_flower": "n",
@@ -39,10 +37,32 @@ RENDERS = {
 }
 
 # Files only a Django render has, and files only a plain one has.
-DJANGO_FILES = ["manage.py", "{slug}/django_settings.py", "{slug}/models.py", "{slug}/migrations"]
-PLAIN_FILES = ["{slug}/record_store.py", "{slug}/watermarks.py"]
-# django-celery-beat's sync command and runtime schedules: the database scheduler only.
-DATABASE_SCHEDULER_FILES = ["{slug}/schedule_sync.py", "{slug}/user_digests.py"]
+DJANGO_FILES = [
+    "manage.py",
+    "conftest.py",
+    "{slug}/django_settings.py",
+    "{slug}/models.py",
+    "{slug}/migrations",
+]
+PLAIN_FILES = ["{slug}/watermarks.py"]
+# django-celery-beat's admin, sync command and runtime schedules: the database scheduler only.
+DATABASE_SCHEDULER_FILES = [
+    "{slug}/beat_admin",
+    "{slug}/schedule_sync.py",
+    "{slug}/user_digests.py",
+    "{slug}/tests/test_schedule_sync.py",
+]
+# Modules every render has, each in the version of its flavour or scheduler.
+VARIANT_MODULES = [
+    "{slug}/celery_app.py",
+    "{slug}/record_store.py",
+    "{slug}/scheduler.py",
+    "{slug}/scheduler_settings.py",
+    "{slug}/schedule_store.py",
+    "{slug}/tests/scheduler_support.py",
+    "{slug}/tests/test_scheduler.py",
+]
+VARIANT_SUFFIXES = [".django.py", *(f".{scheduler}.py" for scheduler in SCHEDULERS)]
 
 
 @pytest.fixture(scope="module", params=list(RENDERS), ids=list(RENDERS))
@@ -89,19 +109,21 @@ def test_has_the_files_of_its_flavour_and_scheduler_only(rendered):
         **dict.fromkeys(DJANGO_FILES, django),
         **dict.fromkeys(PLAIN_FILES, not django),
         **dict.fromkeys(DATABASE_SCHEDULER_FILES, database),
+        **dict.fromkeys(VARIANT_MODULES, True),
     }
     for path, selected in expected.items():
         assert (project / path.format(slug=project.name)).exists() == selected, path
-    for suffix in (".django.py", ".redis.py", ".database.py"):
+    for suffix in VARIANT_SUFFIXES:
         assert not list(project.rglob(f"*{suffix}")), f"a {suffix} variant was left behind"
 
 
 def test_django_defaults_to_the_database_scheduler(shared_render):
     project = shared_render(web_framework="django")
 
-    settings = (project / project.name / "django_settings.py").read_text()
-    assert "schedulers:MigratedDatabaseScheduler" in settings
-    assert '"django_celery_beat",' in settings
+    settings = (project / project.name / "scheduler_settings.py").read_text()
+    assert "scheduler:MigratedDatabaseScheduler" in settings
+    assert '"django_celery_beat"' in settings
+    assert "*DJANGO_APPS," in (project / project.name / "django_settings.py").read_text()
 
 
 def test_redbeat_renders_no_solar_entry(shared_render):

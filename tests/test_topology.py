@@ -13,14 +13,12 @@ import subprocess
 
 import pytest
 import yaml
-from conftest import chosen_scheduler
+from options import chosen_scheduler, flavours_and_schedulers
 
 RENDERS = {
     "default": {},
     "no-flower": {"use_flower": "n"},
-    "redis": {"scheduler": "redis"},
-    "django": {"web_framework": "django"},
-    "django-file": {"web_framework": "django", "scheduler": "file"},
+    **flavours_and_schedulers(),
 }
 
 # Compose services that run once and exit, rather than for as long as the stack.
