@@ -33,17 +33,10 @@ TEMPLATE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(TEMPLATE))
 from bench import report, template_figures  # noqa: E402
 from tests.conftest import render  # noqa: E402  (the tests' own way of rendering)
+from tests.options import flavour_defaults, scheduler_defaults  # noqa: E402
 
 PROBES = TEMPLATE / "bench" / "probes"
 DOCS = TEMPLATE / "docs"
-
-# One render per scheduler, each in the flavour that has it by default.
-SCHEDULER_RENDERS = {
-    "file": {},
-    "redis": {"scheduler": "redis"},
-    "database": {"web_framework": "django"},
-}
-SCAFFOLD_FLAVOURS = {"plain": {}, "django": {"web_framework": "django"}}
 
 
 def installed_project(workdir, **answers):
@@ -102,13 +95,13 @@ def measure(workdir, save):
     print("2. scaffold to green", flush=True)
     figures["scaffold"] = {
         name: template_figures.scaffold_times(answers)
-        for name, answers in SCAFFOLD_FLAVOURS.items()
+        for name, answers in flavour_defaults().items()
     }
     save(figures)
     print("3-7. probes in rendered projects", flush=True)
     projects = {
         scheduler: installed_project(workdir / scheduler, **answers)
-        for scheduler, answers in SCHEDULER_RENDERS.items()
+        for scheduler, answers in scheduler_defaults().items()
     }
     figures["locks_and_health"] = run_probe(projects["file"], "locks_and_health")
     figures["throughput"] = run_probe(projects["file"], "throughput")

@@ -4,7 +4,6 @@ Both are measured the way a user meets them, through the real commands:
 ``cookiecutter``, ``uv sync`` and the generated project's ``pytest``.
 """
 
-import itertools
 import json
 import re
 import resource
@@ -17,30 +16,12 @@ import time
 from pathlib import Path
 
 from tests.conftest import TEMPLATE, render
-
-FLAVOURS = {"none": ["file", "redis"], "django": ["database", "file", "redis"]}
-YES_NO = ["y", "n"]
+from tests.options import every_combination
 
 # The generated suite's slowest tests, listed as the profile of its run time.
 SLOWEST_TESTS = 8
 # "12.3s call     tests/test_x.py::test_y[some id]" (an id may hold spaces).
 DURATION_LINE = re.compile(r"^([\d.]+)s (call|setup|teardown)\s+(.+)$", re.MULTILINE)
-
-
-def every_combination():
-    """Answers for every combination of the options that change what is rendered."""
-    for framework, schedulers in FLAVOURS.items():
-        for scheduler, flower, docker, heroku, ci in itertools.product(
-            schedulers, YES_NO, YES_NO, YES_NO, ["github", "none"]
-        ):
-            yield {
-                "web_framework": framework,
-                "scheduler": scheduler,
-                "use_flower": flower,
-                "use_docker": docker,
-                "use_heroku": heroku,
-                "ci": ci,
-            }
 
 
 def offline_prefix():

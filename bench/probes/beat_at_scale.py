@@ -87,9 +87,10 @@ add_bench_entries(app)
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
-# Beat imports this module too (for add_bench_entries), so the tests' helpers,
-# which bring pytest along, are imported inside the functions that use them:
-# imported up here, pytest would count in the memory measured for beat.
+# Beat imports this module too (for add_bench_entries), so the tests' helpers
+# (project_under_test), which bring pytest along, are imported inside the
+# functions that use them: imported up here, pytest would count in the memory
+# measured for beat.
 
 
 # --- The schedule (also imported by beat, through BENCH_APP_SOURCE) ---------
@@ -203,14 +204,14 @@ def sent_count(beat):
 
 def wait_until_ready(beat, ready_name):
     """Return once beat has sent ``ready_name``: its first tick is done."""
-    from conftest import wait_for
+    from project_under_test import support
 
     def ready():
         if beat.process.poll() is not None:
             raise RuntimeError(f"beat exited before its first tick:\n{beat.log()[-3000:]}")
         return f"Sending due task {ready_name}" in beat.log()
 
-    wait_for(ready, READY_TIMEOUT_SECONDS, lambda: f"beat never sent {ready_name}")
+    support().wait_for(ready, READY_TIMEOUT_SECONDS, lambda: f"beat never sent {ready_name}")
 
 
 def steady_state(beat):
@@ -233,10 +234,10 @@ def steady_state(beat):
 
 def start_beat(app_module, scheduler, log_path, environment):
     """``celery beat``, and the monotonic time just before it started."""
-    from conftest import ProjectProcess
+    from project_under_test import support
 
     started = time.monotonic()
-    beat = ProjectProcess(
+    beat = support().ProjectProcess(
         ["celery", "-A", app_module, "beat", "--loglevel=INFO", "--scheduler", scheduler],
         log_path,
         environment,
@@ -376,10 +377,10 @@ def project_environment(workdir, redis_url):
 
     UTC because the quiet crontab minutes are worked out in UTC.
     """
-    from conftest import TEST_ENVIRONMENT
+    from project_under_test import is_django, test_environment
 
-    environment = {**TEST_ENVIRONMENT, "REDIS_URL": redis_url, "STATE_DIR": str(workdir)}
-    if "DJANGO_SETTINGS_MODULE" in TEST_ENVIRONMENT:
+    environment = {**test_environment(), "REDIS_URL": redis_url, "STATE_DIR": str(workdir)}
+    if is_django():
         environment["DATABASE_URL"] = f"sqlite:///{workdir / 'beat.sqlite3'}"
     return environment
 
@@ -417,11 +418,10 @@ def measure(slug, workdir, redis):
 
 
 def main(slug):
-    sys.path.insert(0, "tests")
-    from conftest import RedisServer  # the project's own throwaway redis-server
+    from project_under_test import support
 
     workdir = Path(tempfile.mkdtemp(prefix="beat-at-scale-"))
-    redis_server = RedisServer()
+    redis_server = support().RedisServer()  # the project's own throwaway redis-server
     try:
         # Before the project is imported: its settings read the environment once.
         os.environ.update(project_environment(workdir, redis_server.url))

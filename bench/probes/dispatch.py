@@ -55,16 +55,11 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-sys.path.insert(0, "tests")
-from conftest import (  # the project's own test helpers
-    TEST_ENVIRONMENT,
-    CeleryProcess,
-    RedisServer,
-    one_second_heartbeat,
-    wait_for,
-    worker_is_ready,
-)
+import project_under_test
+from project_under_test import is_django, scheduler_support, test_environment
 from stock_schedulers import STOCK_SCHEDULERS, project_scheduler
+
+support = project_under_test.support()  # the project's own test helpers
 
 # Each store's stock scheduler (STOCK_SCHEDULERS) runs at its library's own
 # default loop interval, the DEFAULT_MAX_INTERVAL of its module: 300 s for
@@ -108,7 +103,7 @@ def alive(process):
 @contextlib.contextmanager
 def running(command, log_path, environment):
     """``celery <command>`` for the length of the block, then stopped."""
-    process = CeleryProcess(command, log_path, environment)
+    process = support.CeleryProcess(command, log_path, environment)
     try:
         yield process
     finally:
@@ -117,8 +112,8 @@ def running(command, log_path, environment):
 
 def use_private_services(workdir, redis_server):
     """Point this process, and every process it starts, at a throwaway Redis and state."""
-    os.environ.update(TEST_ENVIRONMENT, REDIS_URL=redis_server.url, STATE_DIR=str(workdir))
-    if "DJANGO_SETTINGS_MODULE" in TEST_ENVIRONMENT:
+    os.environ.update(test_environment(), REDIS_URL=redis_server.url, STATE_DIR=str(workdir))
+    if is_django():
         os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
         subprocess.run(
             [sys.executable, "manage.py", "migrate", "--noinput"],
@@ -135,13 +130,6 @@ def stock_beat_options(kind):
     scheduler = STOCK_SCHEDULERS[kind]
     module = importlib.import_module(scheduler.partition(":")[0])
     return ["--scheduler", scheduler, "--max-interval", str(module.DEFAULT_MAX_INTERVAL)]
-
-
-def store_code_schedule():
-    """BEAT_SCHEDULE into the database, as the release step stores it (database only)."""
-    from django.core.management import call_command
-
-    call_command("sync_periodic_tasks", stdout=io.StringIO())
 
 
 def fresh_case(slug, folder, environment):
@@ -187,9 +175,9 @@ def dispatch_latency(slug, folder, beat_options, environment):
     environment = fresh_case(slug, folder, environment)
     enough = DISPATCH_RUNS + WARM_UP_RUNS + 1  # the first send has no known due time
     with running(["worker"], folder / "worker.log", environment) as worker:
-        wait_for(lambda: alive(worker) and worker_is_ready(worker), 60, worker.log)
+        support.wait_for(lambda: alive(worker) and support.worker_is_ready(worker), 60, worker.log)
         with running(["beat", *beat_options], folder / "beat.log", environment) as beat:
-            wait_for(
+            support.wait_for(
                 lambda: alive(beat) and worker.log().count(HEARTBEAT_STARTED) >= enough,
                 2 * enough + 60,
                 lambda: f"{beat.log()}\n{worker.log()}",
@@ -199,9 +187,9 @@ def dispatch_latency(slug, folder, beat_options, environment):
 
 
 def dispatch_figures(slug, kind, workdir):
-    if kind == "database":
-        store_code_schedule()  # the rest of the schedule; the heartbeat comes next
-    environment = one_second_heartbeat()
+    # The rest of the schedule where beat reads it; the heartbeat comes next.
+    scheduler_support().store_code_schedule()
+    environment = scheduler_support().one_second_heartbeat()
     stock_environment = {**environment, **STOCK_ENVIRONMENT}
     return {
         "project": dispatch_latency(slug, workdir / "dispatch-project", [], environment),
@@ -263,18 +251,18 @@ class PickupTrials:
 def pickup_seconds(slug, kind, folder, beat_options, environment):
     """Start beat; add PICKUP_TRIALS entries at random moments of one CHANGE_WINDOW_SECONDS."""
     environment = fresh_case(slug, folder, environment)
-    if kind == "database":
-        store_code_schedule()  # back to the code's heartbeat, no longer every second
+    # Back to the code's heartbeat, no longer every second.
+    scheduler_support().store_code_schedule()
     task = importlib.import_module(f"{slug}.celery_app").app.conf.beat_schedule["heartbeat"]["task"]
     with running(["beat", *beat_options], folder / "beat.log", environment) as beat:
-        wait_for(lambda: alive(beat) and "beat: Starting" in beat.log(), 60, beat.log)
+        support.wait_for(lambda: alive(beat) and "beat: Starting" in beat.log(), 60, beat.log)
         opened = time.time()
         moments = sorted(random.uniform(0, CHANGE_WINDOW_SECONDS) for _ in range(PICKUP_TRIALS))
         trials = PickupTrials(slug, task, beat)
         for trial, moment in enumerate(moments):
             trials.wait_until(opened + moment)
             trials.add(f"bench-{folder.name}-{trial}")
-        wait_for(trials.remove_sent, PICKUP_TIMEOUT_SECONDS, beat.log)
+        support.wait_for(trials.remove_sent, PICKUP_TIMEOUT_SECONDS, beat.log)
     return {
         "trials": len(trials.seconds),
         "median_s": round(statistics.median(trials.seconds), 2),
@@ -296,7 +284,7 @@ def main(slug, kind=None):
     # Stopped from outside (a CI timeout, say), still stop every process and
     # remove every folder: the finally clauses run on SystemExit.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-    redis_server = RedisServer()
+    redis_server = support.RedisServer()
     workdir = Path(tempfile.mkdtemp(prefix="bench-dispatch-"))
     try:
         use_private_services(workdir, redis_server)

@@ -17,8 +17,9 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, "tests")
-from conftest import RedisServer  # the project's own throwaway redis-server
+import project_under_test
+
+support = project_under_test.support()  # the project's own test helpers
 
 LOCK_ROUNDS = 2000
 LOCK_BATCHES = 5
@@ -98,7 +99,7 @@ def health_figures(slug, redis_server):
 
 
 def main(slug):
-    redis_server = RedisServer()
+    redis_server = support.RedisServer()  # the project's own throwaway redis-server
     os.environ["REDIS_URL"] = redis_server.url
     try:
         print(

@@ -20,8 +20,9 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, "tests")
-from conftest import CeleryProcess, RedisServer, successful_runs, wait_for, worker_is_ready
+import project_under_test
+
+support = project_under_test.support()  # the project's own test helpers
 
 # Rounds of several seconds each: wait_for polls every 0.1 s, which would
 # weigh on short ones.
@@ -49,12 +50,12 @@ def noop_single_instance():
 
 def seconds_for_a_round(task):
     """Send TASKS_PER_ROUND runs of ``task``; time until the worker finished them all."""
-    before = successful_runs(task)
+    before = support.successful_runs(task)
     started = time.perf_counter()
     for _ in range(TASKS_PER_ROUND):
         task.apply_async(ignore_result=True)
-    wait_for(
-        lambda: successful_runs(task) >= before + TASKS_PER_ROUND,
+    support.wait_for(
+        lambda: support.successful_runs(task) >= before + TASKS_PER_ROUND,
         300,
         f"the worker did not finish {TASKS_PER_ROUND} runs of {task.name}",
     )
@@ -65,13 +66,13 @@ def tasks_per_second(slug, workdir):
     (workdir / f"{TASK_MODULE}.py").write_text(NOOP_TASKS.format(slug=slug))
     sys.path.insert(0, str(workdir))
     environment = {"PYTHONPATH": os.pathsep.join([str(workdir), os.getcwd()])}
-    worker = CeleryProcess(
+    worker = support.CeleryProcess(
         ["worker", f"--include={TASK_MODULE}", "--concurrency=1", "--without-gossip"],
         workdir / "worker.log",
         environment,
     )
     try:
-        wait_for(lambda: worker_is_ready(worker), 60, worker.log)
+        support.wait_for(lambda: support.worker_is_ready(worker), 60, worker.log)
         tasks = importlib.import_module(TASK_MODULE)
         rounds = {tasks.noop: [], tasks.noop_single_instance: []}
         for _ in range(ROUNDS):
@@ -86,7 +87,7 @@ def tasks_per_second(slug, workdir):
 
 
 def main(slug):
-    redis_server = RedisServer()
+    redis_server = support.RedisServer()
     os.environ["REDIS_URL"] = redis_server.url
     try:
         with tempfile.TemporaryDirectory() as workdir:
