@@ -2,7 +2,7 @@
 
 Compose, Heroku and ``make dev`` migrate first, but nothing stops web or beat
 from starting on a database that is not migrated yet: ``make web`` before
-``make migrate``, a process started by hand. Beat waits (``schedulers``); the
+``make migrate``, a process started by hand. Beat waits (``scheduler``); the
 web process answers 503 until the migrations are applied
 (``WaitForMigrationsMiddleware``).
 """
