@@ -24,14 +24,24 @@ TEST_ENVIRONMENT = {
 
 
 @pytest.hookimpl(trylast=True)
-def pytest_configure(config):
-    if not hasattr(config, "redis_server"):
-        return  # a process that runs no tests (pytest-xdist's controller)
+def pytest_configure(config: pytest.Config) -> None:
+    if not runs_tests(config):
+        return
     os.environ.update(TEST_ENVIRONMENT, DATABASE_URL=this_process_database_url())
     django.setup()
 
 
-def this_process_database_url():
+def runs_tests(config: pytest.Config) -> bool:
+    """False in pytest-xdist's controller, which only hands tests out: it sets nothing up.
+
+    The processes it starts inherit its environment (as in the tests' own
+    conftest.py, which has started Redis by now where this is True).
+    """
+    distributing = config.getoption("dist", "no") != "no" and not config.getoption("collectonly")
+    return not distributing or hasattr(config, "workerinput")
+
+
+def this_process_database_url() -> str:
     """TEST_DATABASE_URL, a database the tests may drop and recreate, or a SQLite file.
 
     CI sets a PostgreSQL one; each test process adds its own suffix to the
@@ -49,7 +59,7 @@ def this_process_database_url():
 
 
 @pytest.fixture(scope="session")
-def django_db_modify_db_settings():
+def django_db_modify_db_settings() -> None:
     """Run the tests on the DATABASE_URL database itself, which subprocesses can open.
 
     Django would otherwise test SQLite in memory, invisible to a worker, and
@@ -62,10 +72,10 @@ def django_db_modify_db_settings():
 
 
 @pytest.fixture(autouse=True)
-def database(transactional_db):
+def database(transactional_db: None) -> None:
     """Every test may use the database, and what it writes is committed."""
 
 
-def pytest_report_header():
+def pytest_report_header() -> str:
     engine = dj_database_url.parse(os.environ.get("TEST_DATABASE_URL") or "sqlite://")["ENGINE"]
     return f"database: {engine.rsplit('.', 1)[1]}, one for each test process"

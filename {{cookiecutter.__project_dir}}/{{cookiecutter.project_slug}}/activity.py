@@ -1,13 +1,15 @@
 """A count of task outcomes per day, kept in Redis, and summed per week for the weekly report."""
 
 import logging
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any, TypeAlias
 from zoneinfo import ZoneInfo
 
 import redis
+from celery import Task
 from celery.signals import task_postrun
 
-from .redis_client import get_redis, key
+from .redis_client import get_redis, key, text_map
 from .settings import settings
 
 logger = logging.getLogger(__name__)
@@ -15,17 +17,20 @@ logger = logging.getLogger(__name__)
 # Long enough for a report about last week to be generated late.
 RETENTION = timedelta(days=40)
 
+# Each task name, and how many of its runs ended in each state.
+Outcomes: TypeAlias = dict[str, dict[str, int]]
 
-def today():
+
+def today() -> date:
     """Today's date in the project time zone, the one schedules run in."""
     return datetime.now(ZoneInfo(settings.timezone)).date()
 
 
-def day_key(day):
+def day_key(day: date) -> str:
     return key("activity", day.isoformat())
 
 
-def count_outcome(task_name, state, day):
+def count_outcome(task_name: str, state: str, day: date) -> None:
     """Add one to the count of ``task_name`` ending in ``state`` on ``day``."""
     pipe = get_redis().pipeline()
     pipe.hincrby(day_key(day), f"{task_name}:{state}", 1)
@@ -33,24 +38,24 @@ def count_outcome(task_name, state, day):
     pipe.execute()
 
 
-def outcomes_on(day):
+def outcomes_on(day: date) -> Outcomes:
     """Each task name mapped to its count per final state, on one day."""
-    counts = {}
-    for field, count in get_redis().hgetall(day_key(day)).items():
+    counts: Outcomes = {}
+    for field, count in text_map(get_redis().hgetall(day_key(day))).items():
         task_name, _, state = field.rpartition(":")
         counts.setdefault(task_name, {})[state] = int(count)
     return counts
 
 
-def previous_week(day):
+def previous_week(day: date) -> tuple[date, date]:
     """Monday and Sunday of the full week before the one ``day`` is in."""
     monday = day - timedelta(days=day.weekday() + 7)
     return monday, monday + timedelta(days=6)
 
 
-def outcomes_in_week(monday):
+def outcomes_in_week(monday: date) -> Outcomes:
     """Each task name mapped to its count per final state, over the seven days from ``monday``."""
-    totals = {}
+    totals: Outcomes = {}
     for offset in range(7):
         for task_name, states in outcomes_on(monday + timedelta(days=offset)).items():
             counts = totals.setdefault(task_name, {})
@@ -59,7 +64,7 @@ def outcomes_in_week(monday):
     return totals
 
 
-def _count_finished_task(task=None, state=None, **kwargs):
+def _count_finished_task(task: Task[Any, Any], state: str, **_: Any) -> None:
     try:
         count_outcome(task.name, state, today())
     except redis.RedisError as exc:
@@ -67,6 +72,6 @@ def _count_finished_task(task=None, state=None, **kwargs):
         logger.warning("Could not record the outcome of %s: %s", task.name, exc)
 
 
-def record_task_outcomes():
+def record_task_outcomes() -> None:
     """Count every task outcome in the process that calls this (the worker)."""
     task_postrun.connect(_count_finished_task, weak=False)

@@ -25,8 +25,11 @@ holder, and renewal and release that check the token first.
 import contextlib
 import logging
 import time
+from typing import Any
 
+from celery.beat import Scheduler
 from redis.exceptions import LockNotOwnedError, RedisError
+from redis.lock import Lock
 
 from .redis_client import get_redis, key
 from .settings import settings
@@ -48,7 +51,7 @@ class LostLeadership(SystemExit):
     """Another beat led while this one's lock had expired: this beat must stop sending."""
 
 
-def wait_until_leader():
+def wait_until_leader() -> tuple[Lock, int]:
     """Block until this process holds the leader lock; return the lock and its term."""
     client = get_redis()
     lock = client.lock(LEADER_LOCK_KEY, timeout=LEADER_LOCK_TTL_SECONDS, thread_local=False)
@@ -82,8 +85,8 @@ class NeverBecameLeader(SystemExit):
     """A scheduler class skipped the leader lock: it would send beside every other beat."""
 
 
-class LeaderOnlyScheduler:
-    """Mix in before a beat scheduler class: only the leader lock's holder sends.
+class LeaderOnlyScheduler(Scheduler):
+    """Put before a beat scheduler class: only the leader lock's holder sends.
 
     Its ``setup_schedule`` takes the lock before the scheduler opens its
     schedule, so a standby neither sends nor opens the schedule's state. A
@@ -97,26 +100,26 @@ class LeaderOnlyScheduler:
     manager that already guarantees one).
     """
 
-    _leader_lock = None
-    _leader_term = None
+    _leader_lock: Lock | None = None
+    _leader_term: int | None = None
 
-    def setup_schedule(self):
+    def setup_schedule(self) -> None:
         self.before_leading()
         self.become_leader()
         self.setup_leader_schedule()
 
-    def before_leading(self):
+    def before_leading(self) -> None:
         """What must be ready before this beat may lead; nothing, unless a scheduler says so."""
 
-    def setup_leader_schedule(self):
+    def setup_leader_schedule(self) -> None:
         """Open the schedule, once this beat leads: the upstream scheduler's own setup."""
         super().setup_schedule()
 
-    def become_leader(self):
+    def become_leader(self) -> None:
         if settings.beat_leader_lock:
             self._leader_lock, self._leader_term = wait_until_leader()
 
-    def tick(self, *args, **kwargs):
+    def tick(self, *args: Any, **kwargs: Any) -> float:
         if not settings.beat_leader_lock:
             return super().tick(*args, **kwargs)
         if self._leader_lock is None:
@@ -129,17 +132,17 @@ class LeaderOnlyScheduler:
             )
             raise NeverBecameLeader(1)
         try:
-            self._renew_or_take_back()
+            self._renew_or_take_back(self._leader_lock)
         except RedisError as exc:
             # Unconfirmed leadership sends nothing; the next tick tries again.
             logger.warning("Could not renew the leader lock, not sending this tick: %s", exc)
             return STANDBY_POLL_SECONDS
         return min(super().tick(*args, **kwargs), RENEW_INTERVAL_SECONDS)
 
-    def _renew_or_take_back(self):
+    def _renew_or_take_back(self, lock: Lock) -> None:
         """Renew the lock; take it back if it expired and no beat led since; else stop."""
         try:
-            self._leader_lock.reacquire()
+            lock.reacquire()
             return
         except LockNotOwnedError:
             pass
@@ -147,7 +150,7 @@ class LeaderOnlyScheduler:
         term = client.get(LEADER_TERM_KEY)
         # No count at all: Redis restarted empty, and no beat has led since.
         led_since = term is not None and int(term) != self._leader_term
-        if not led_since and self._leader_lock.acquire(blocking=False):
+        if not led_since and lock.acquire(blocking=False):
             self._leader_term = client.incr(LEADER_TERM_KEY)
             logger.warning(
                 "The leader lock %s expired under this beat (Redis was away, or the beat "
@@ -164,7 +167,7 @@ class LeaderOnlyScheduler:
         self._leader_lock = None
         raise LostLeadership(1)
 
-    def _after_taking_back(self):
+    def _after_taking_back(self) -> None:
         try:
             self.leadership_regained()
         except RedisError as exc:
@@ -173,10 +176,10 @@ class LeaderOnlyScheduler:
             self._release_lock()
             raise LostLeadership(1) from None
 
-    def leadership_regained(self):
+    def leadership_regained(self) -> None:
         """Called when this beat took back its expired lock: Redis may have restarted empty."""
 
-    def close(self):
+    def close(self) -> None:
         """Save the schedule's state and hand the lock on, if this beat still leads.
 
         One that lost the lock, or never took it, leaves the state alone:
@@ -191,7 +194,7 @@ class LeaderOnlyScheduler:
         finally:
             self._release_lock()
 
-    def _release_lock(self):
+    def _release_lock(self) -> None:
         if self._leader_lock is not None:
             # Released, a standby takes over at once; if it already expired
             # or Redis is away, it frees itself after its ttl anyway.

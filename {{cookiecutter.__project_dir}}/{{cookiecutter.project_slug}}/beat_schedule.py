@@ -10,6 +10,7 @@ crontab minutes are spread out so the entries do not all start at once.
 """
 
 from datetime import timedelta
+from typing import Any
 {% if cookiecutter.scheduler == "redis" %}
 from celery.schedules import crontab
 {%- else %}
@@ -27,7 +28,7 @@ SITE_LONGITUDE = -0.1278
 HOUR = 60 * 60
 DAY = 24 * HOUR
 
-BEAT_SCHEDULE = {
+BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "heartbeat": {
         "task": f"{TASKS}.heartbeat.heartbeat",
         "schedule": timedelta(seconds=settings.heartbeat_interval),

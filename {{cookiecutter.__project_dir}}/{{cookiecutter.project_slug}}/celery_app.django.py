@@ -9,6 +9,7 @@ tasks can use the ORM.
 
 import logging.config
 import os
+from typing import Any
 
 from celery import Celery
 from celery.signals import setup_logging
@@ -22,7 +23,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 
 
 @setup_logging.connect
-def use_django_logging(**_):
+def use_django_logging(**_: Any) -> None:
     """Log through Django's LOGGING, so web, worker and beat log alike.
 
     Connecting to this signal is what stops Celery from setting up logging

@@ -16,36 +16,41 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+import django_stubs_ext
 
 from .celery_config import CELERY_SETTINGS, as_django_settings
 from .scheduler_settings import DJANGO_APPS
 from .settings import SettingsError, read_flag
 from .settings import settings as project_settings
 
+# Lets classes such as ModelAdmin take a type argument (ModelAdmin[Document])
+# at run time, as they do for the type checker.
+django_stubs_ext.monkeypatch()
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 DATABASE_ENGINES = ("django.db.backends.sqlite3", "django.db.backends.postgresql")
 
 
-def _port(name, default):
+def _port(name: str, default: int) -> int:
     value = os.environ.get(name) or str(default)
     if not value.isdigit() or not 0 < int(value) < 65536:
         raise SettingsError(name, f"{value!r} is not a port number")
     return int(value)
 
 
-def _seconds(name, default):
+def _seconds(name: str, default: int) -> int:
     value = os.environ.get(name) or str(default)
     if not value.isdigit():
         raise SettingsError(name, f"{value!r} is not a whole number of seconds")
     return int(value)
 
 
-def _list(name, default):
+def _list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-def _origins(name):
+def _origins(name: str) -> list[str]:
     origins = _list(name, "")
     for origin in origins:
         parts = urlsplit(origin)
@@ -54,7 +59,7 @@ def _origins(name):
     return origins
 
 
-def _secret_key():
+def _secret_key() -> str:
     value = os.environ.get("SECRET_KEY", "")
     if len(value) < 50:
         # Django signs sessions and password-reset links with it; a short or
@@ -63,7 +68,7 @@ def _secret_key():
     return value
 
 
-def _database(default):
+def _database(default: str) -> dj_database_url.DBConfig:
     value = os.environ.get("DATABASE_URL") or default
     try:
         database = dj_database_url.parse(value, conn_max_age=60, conn_health_checks=True)

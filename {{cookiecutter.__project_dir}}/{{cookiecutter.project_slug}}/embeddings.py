@@ -13,7 +13,7 @@ DIMENSIONS = 16
 WORD = re.compile(r"\w+")
 
 
-def embed(text):
+def embed(text: str) -> list[float]:
     """A unit-length vector of DIMENSIONS floats for ``text`` (all zeros if it has no words)."""
     vector = [0.0] * DIMENSIONS
     for word in WORD.findall(text.lower()):

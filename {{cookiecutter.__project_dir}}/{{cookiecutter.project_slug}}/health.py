@@ -14,12 +14,14 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Sequence
+from typing import NotRequired, TypeAlias, TypedDict
 
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from .redis_client import HEARTBEAT_KEY
+from .redis_client import HEARTBEAT_KEY, text
 from .settings import settings
 
 TIMEOUT_SECONDS = 1.0
@@ -27,11 +29,26 @@ TIMEOUT_SECONDS = 1.0
 CHECKS = ("beat", "heartbeat", "workers")
 DEFAULT_CHECKS = ("beat", "heartbeat")
 
+
+class Check(TypedDict):
+    """One check's result, as the JSON output shows it: whether it passed, and what it saw."""
+
+    ok: bool
+    error: NotRequired[str]
+    age_seconds: NotRequired[float]
+    max_age_seconds: NotRequired[int]
+    worker: NotRequired[str]
+    workers: NotRequired[list[str]]
+
+
+# Each check's result, by the check's name.
+Checks: TypeAlias = dict[str, Check]
+
 # What every check but ``redis`` says when Redis does not answer.
-REDIS_UNREACHABLE = {"ok": False, "error": "unknown: Redis is unreachable"}
+REDIS_UNREACHABLE: Check = {"ok": False, "error": "unknown: Redis is unreachable"}
 
 
-def _age_check(timestamp, never_message):
+def _age_check(timestamp: str | bytes | None, never_message: str) -> Check:
     """Whether ``timestamp`` (Unix seconds, or None) is within HEARTBEAT_MAX_AGE."""
     if timestamp is None:
         return {"ok": False, "error": never_message}
@@ -43,7 +60,7 @@ def _age_check(timestamp, never_message):
     }
 
 
-def health_client():
+def health_client() -> redis.Redis:
     """A Redis client that makes one short attempt, without retries.
 
     Not the shared client of redis_client: a health check must answer, not
@@ -58,7 +75,7 @@ def health_client():
     )
 
 
-def check_redis_and_heartbeat(client):
+def check_redis_and_heartbeat(client: redis.Redis) -> Checks:
     """Redis answers; beat sent, and a worker ran, a heartbeat within HEARTBEAT_MAX_AGE."""
     try:
         sent_at, ran_at, worker = client.hmget(HEARTBEAT_KEY, ["sent_at", "ran_at", "worker"])
@@ -70,7 +87,7 @@ def check_redis_and_heartbeat(client):
         }
     heartbeat = _age_check(ran_at, "no worker has run a heartbeat yet")
     if worker:
-        heartbeat["worker"] = worker
+        heartbeat["worker"] = text(worker)
     return {
         "redis": {"ok": True},
         "beat": _age_check(sent_at, "beat has not sent a heartbeat yet"),
@@ -78,7 +95,7 @@ def check_redis_and_heartbeat(client):
     }
 
 
-def check_workers():
+def check_workers() -> Check:
     """At least one worker answers a ping."""
     from .celery_app import app
 
@@ -86,10 +103,11 @@ def check_workers():
         replies = app.control.ping(timeout=TIMEOUT_SECONDS)
     except Exception as exc:  # any broker failure means "no worker answered"
         return {"ok": False, "error": str(exc) or type(exc).__name__}
-    return {"ok": bool(replies), "workers": sorted(name for reply in replies for name in reply)}
+    workers = sorted(name for reply in replies or [] for name in reply)
+    return {"ok": bool(workers), "workers": workers}
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog=f"python -m {__package__}.health", description=__doc__.splitlines()[0]
     )

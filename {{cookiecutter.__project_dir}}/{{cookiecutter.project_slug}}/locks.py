@@ -23,10 +23,13 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any, Literal, ParamSpec, TypedDict, TypeVar
 
 from celery import Task
 from redis.exceptions import LockNotOwnedError, RedisError
+from redis.lock import Lock
 
 from .redis_client import get_redis, key
 from .settings import settings
@@ -36,6 +39,16 @@ logger = logging.getLogger(__name__)
 # How long a lock outlives a holder that died without releasing it. With
 # renewal on, this is not a limit on how long the holder may work.
 DEFAULT_TTL_SECONDS = 60
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class SkippedRun(TypedDict):
+    """What a task under ``single_instance`` returns when another run holds its lock."""
+
+    skipped: Literal[True]
+    reason: str
 
 
 class LockConfigurationError(ValueError):
@@ -51,14 +64,15 @@ class _Renewer:
     keeps taking a lock about as cheap as a Redis round trip.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._changed = threading.Condition()
-        self._held = {}  # lock -> (name, ttl, when it is next due, on the monotonic clock)
-        self._thread = None
+        # lock -> (name, ttl, when it is next due, on the monotonic clock)
+        self._held: dict[Lock, tuple[str, float, float]] = {}
+        self._thread: threading.Thread | None = None
         # When the waiting thread wakes on its own; None: only when notified.
-        self._wakes_at = None
+        self._wakes_at: float | None = None
 
-    def add(self, lock, name, ttl):
+    def add(self, lock: Lock, name: str, ttl: float) -> None:
         due = time.monotonic() + ttl / 3
         with self._changed:
             self._held[lock] = (name, ttl, due)
@@ -71,11 +85,11 @@ class _Renewer:
             if self._wakes_at is None or due < self._wakes_at:
                 self._changed.notify()
 
-    def remove(self, lock):
+    def remove(self, lock: Lock) -> None:
         with self._changed:
             self._held.pop(lock, None)
 
-    def _run(self):
+    def _run(self) -> None:
         while True:
             with self._changed:
                 now = time.monotonic()
@@ -92,7 +106,7 @@ class _Renewer:
             for lock, name, _ in due:
                 self._renew(lock, name)
 
-    def _renew(self, lock, name):
+    def _renew(self, lock: Lock, name: str) -> None:
         try:
             lock.reacquire()
         except LockNotOwnedError:
@@ -111,7 +125,7 @@ class _Renewer:
 _renewer = _Renewer()
 
 
-def _new_renewer_after_fork():
+def _new_renewer_after_fork() -> None:
     # A forked child (a Celery pool process) has none of its parent's threads.
     global _renewer
     _renewer = _Renewer()
@@ -121,7 +135,9 @@ os.register_at_fork(after_in_child=_new_renewer_after_fork)
 
 
 @contextmanager
-def exclusive(name, ttl=DEFAULT_TTL_SECONDS, *, wait=0, renew=True):
+def exclusive(
+    name: str, ttl: float = DEFAULT_TTL_SECONDS, *, wait: float = 0, renew: bool = True
+) -> Iterator[bool]:
     """Hold the lock ``name`` for the ``with`` block, if no one else holds it.
 
     Yields True when this holder got the lock and False when another holder
@@ -169,7 +185,7 @@ def exclusive(name, ttl=DEFAULT_TTL_SECONDS, *, wait=0, renew=True):
             )
 
 
-def _arguments_digest(args, kwargs):
+def _arguments_digest(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
     """A short, stable name for a task's arguments (its ``self`` left out)."""
     if args and isinstance(args[0], Task):
         args = args[1:]
@@ -177,7 +193,13 @@ def _arguments_digest(args, kwargs):
     return hashlib.sha256(encoded.encode()).hexdigest()[:16]
 
 
-def single_instance(ttl=DEFAULT_TTL_SECONDS, *, by_arguments=False, renew=True, time_limit=None):
+def single_instance(
+    ttl: float = DEFAULT_TTL_SECONDS,
+    *,
+    by_arguments: bool = False,
+    renew: bool = True,
+    time_limit: float | None = None,
+) -> Callable[[Callable[P, R]], Callable[P, R | SkippedRun]]:
     """Skip a task's run while another run of the same task is in progress.
 
     Goes under ``@app.task``::
@@ -204,11 +226,11 @@ def single_instance(ttl=DEFAULT_TTL_SECONDS, *, by_arguments=False, renew=True, 
             f"use ttl >= {hard_time_limit} or leave renew on"
         )
 
-    def decorate(task_function):
+    def decorate(task_function: Callable[P, R]) -> Callable[P, R | SkippedRun]:
         task_name = f"{task_function.__module__}.{task_function.__qualname__}"
 
         @functools.wraps(task_function)
-        def run_alone(*args, **kwargs):
+        def run_alone(*args: P.args, **kwargs: P.kwargs) -> R | SkippedRun:
             lock_name = task_name
             if by_arguments:
                 lock_name = f"{task_name}:{_arguments_digest(args, kwargs)}"

@@ -4,8 +4,8 @@ from django.db import models
 from django.db.models import F, Q
 
 
-class DocumentQuerySet(models.QuerySet):
-    def with_stale_embedding(self):
+class DocumentQuerySet(models.QuerySet["Document"]):
+    def with_stale_embedding(self) -> "DocumentQuerySet":
         """Documents whose embedding is missing or older than their content."""
         return self.filter(
             Q(embedded_version__isnull=True) | Q(embedded_version__lt=F("updated_at"))
@@ -39,7 +39,7 @@ class Document(models.Model):
 
     objects = DocumentQuerySet.as_manager()
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.title
 
 
@@ -53,7 +53,7 @@ class ArchivedDocument(models.Model):
     updated_at = models.DateTimeField()
     archived_at = models.DateTimeField(db_index=True)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.title
 
 
@@ -69,5 +69,5 @@ class WeeklyReport(models.Model):
     class Meta:
         ordering = ("-week_start",)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"Week of {self.week_start}"

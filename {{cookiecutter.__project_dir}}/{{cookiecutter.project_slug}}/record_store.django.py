@@ -4,10 +4,12 @@ The sync task stores what it fetches through ``save_record``, as it does in
 the plain flavour, where records live in Redis.
 """
 
+from typing import Any
+
 from .models import Document
 
 
-def save_record(record_id: str, data: dict) -> bool:
+def save_record(record_id: str, data: dict[str, Any]) -> bool:
     """Create or update the document of one synced item; return True if its content changed.
 
     Which fields of the source's items make a document is this project's

@@ -10,22 +10,26 @@ when they were archived.
 import hashlib
 import json
 import time
+from typing import Any
 
-from .redis_client import get_redis, key
+from redis.client import Pipeline
+from redis.typing import EncodableT, FieldT
+
+from .redis_client import get_redis, key, text_map, texts
 
 LIVE_INDEX = key("records", "by_updated_at")
 ARCHIVE_INDEX = key("archive", "by_archived_at")
 
 
-def record_key(record_id):
+def record_key(record_id: str) -> str:
     return key("record", record_id)
 
 
-def archived_record_key(record_id):
+def archived_record_key(record_id: str) -> str:
     return key("archive", record_id)
 
 
-def save_record(record_id, data, now=None):
+def save_record(record_id: str, data: dict[str, Any], now: float | None = None) -> bool:
     """Store ``data`` as the record's content; return True if it changed.
 
     ``updated_at`` moves only when the content does, so a sync that fetches
@@ -43,25 +47,25 @@ def save_record(record_id, data, now=None):
     return True
 
 
-def load_record(record_id):
+def load_record(record_id: str) -> dict[str, str]:
     """The record's stored fields, or an empty dict if there is none."""
-    return get_redis().hgetall(record_key(record_id))
+    return text_map(get_redis().hgetall(record_key(record_id)))
 
 
-def ids_changed_between(since, until):
+def ids_changed_between(since: float, until: float) -> list[str]:
     """Ids of live records changed after ``since`` and up to ``until``, oldest first."""
-    return get_redis().zrangebyscore(LIVE_INDEX, f"({since}", until)
+    return texts(get_redis().zrangebyscore(LIVE_INDEX, f"({since}", until))
 
 
-def ids_updated_before(cutoff):
-    return get_redis().zrangebyscore(LIVE_INDEX, "-inf", f"({cutoff}")
+def ids_updated_before(cutoff: float) -> list[str]:
+    return texts(get_redis().zrangebyscore(LIVE_INDEX, "-inf", f"({cutoff}"))
 
 
-def ids_archived_before(cutoff):
-    return get_redis().zrangebyscore(ARCHIVE_INDEX, "-inf", f"({cutoff}")
+def ids_archived_before(cutoff: float) -> list[str]:
+    return texts(get_redis().zrangebyscore(ARCHIVE_INDEX, "-inf", f"({cutoff}"))
 
 
-def derive(content):
+def derive(content: str) -> dict[str, Any]:
     """The data derived from a record: here a digest and a word count.
 
     A stand-in for the expensive derived data of a real project (a search
@@ -73,14 +77,14 @@ def derive(content):
     }
 
 
-def store_derived(record_id, derived, now):
+def store_derived(record_id: str, derived: dict[str, Any], now: float) -> None:
     get_redis().hset(
         record_key(record_id),
         mapping={"derived": json.dumps(derived, sort_keys=True), "derived_at": now},
     )
 
 
-def archive_record(record_id, cutoff, now):
+def archive_record(record_id: str, cutoff: float, now: float) -> bool:
     """Move a record last changed before ``cutoff`` to the archive, atomically.
 
     Returns True if it moved. The record key is WATCHed, so a record edited
@@ -89,24 +93,32 @@ def archive_record(record_id, cutoff, now):
     run already moved only tidies the index, so a re-run is harmless.
     """
     live_key = record_key(record_id)
+    moved = False
 
-    def move(pipe):
-        fields = pipe.hgetall(live_key)
+    def move(pipe: Pipeline) -> None:
+        # Run again from the top if the record changes before EXEC.
+        nonlocal moved
+        moved = False
+        fields = text_map(pipe.hgetall(live_key))
         if fields and float(fields["updated_at"]) >= cutoff:
-            return False
+            return
         pipe.multi()
         pipe.zrem(LIVE_INDEX, record_id)
         if not fields:
-            return False
-        pipe.hset(archived_record_key(record_id), mapping={**fields, "archived_at": now})
+            return
+        # Field by field: hset's types take no dict[str, str] whole.
+        archived: dict[FieldT, EncodableT] = {name: value for name, value in fields.items()}
+        archived["archived_at"] = now
+        pipe.hset(archived_record_key(record_id), mapping=archived)
         pipe.zadd(ARCHIVE_INDEX, {record_id: now})
         pipe.delete(live_key)
-        return True
+        moved = True
 
-    return get_redis().transaction(move, live_key, value_from_callable=True)
+    get_redis().transaction(move, live_key)
+    return moved
 
 
-def purge_archived_records(record_ids):
+def purge_archived_records(record_ids: list[str]) -> None:
     pipe = get_redis().pipeline()
     for record_id in record_ids:
         pipe.delete(archived_record_key(record_id))

@@ -4,7 +4,9 @@ Celery keeps its own connections for the broker and results; this pool is for
 what the tasks store (records, watermarks, reports, the heartbeat).
 """
 
+from collections.abc import Iterable, Mapping
 from functools import cache
+from typing import Any
 
 import redis
 
@@ -19,14 +21,14 @@ SOCKET_TIMEOUT_SECONDS = 5
 
 # Connection options for the project's clients (and RedBeat's): fail fast,
 # and check an idle connection before trusting it.
-CLIENT_OPTIONS = {
+CLIENT_OPTIONS: dict[str, Any] = {
     "socket_timeout": SOCKET_TIMEOUT_SECONDS,
     "socket_connect_timeout": SOCKET_TIMEOUT_SECONDS,
     "health_check_interval": 30,
 }
 
 
-def key(*parts):
+def key(*parts: object) -> str:
     """The project's name for a Redis key, e.g. ``key("records", 42)``.
 
     Every key carries the project prefix so the project can share a Redis
@@ -41,6 +43,24 @@ HEARTBEAT_KEY = key("heartbeat")
 
 
 @cache
-def get_redis():
+def get_redis() -> redis.Redis:
     """A client for ``REDIS_URL`` that returns str, not bytes."""
     return redis.Redis.from_url(settings.redis_url, decode_responses=True, **CLIENT_OPTIONS)
+
+
+# redis-py types a reply as bytes or str, whichever its client returns. The
+# project's clients return str; these read a reply as such.
+
+
+def text(reply: bytes | str) -> str:
+    return reply.decode() if isinstance(reply, bytes) else reply
+
+
+def texts(reply: Iterable[Any]) -> list[str]:
+    """A reply that lists keys or members."""
+    return [text(item) for item in reply]
+
+
+def text_map(reply: Mapping[Any, Any]) -> dict[str, str]:
+    """A hash, as HGETALL replies."""
+    return {text(field): text(value) for field, value in reply.items()}

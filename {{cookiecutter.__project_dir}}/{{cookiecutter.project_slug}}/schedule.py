@@ -16,14 +16,16 @@ import argparse
 import json
 import re
 import sys
+from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
 from celery.exceptions import TimeoutError as ResultTimeout
-from celery.schedules import ParseException, crontab, maybe_schedule
+from celery.schedules import ParseException, crontab, schedule
 from redis.exceptions import RedisError
 
 from .celery_app import app
-from .entries import ChangeRefused, StoreUnavailable, UnknownEntry
+from .entries import ChangeRefused, ScheduleStore, StoreUnavailable, UnknownEntry
 from .timetable import describe, describe_last_run, format_time, next_run
 
 INTERVAL_TEXT = re.compile(r"(\d+)\s*(s|m|h|d)")
@@ -35,7 +37,7 @@ class UsageError(ValueError):
     """Bad input on the command line: printed as one line, exit status 2."""
 
 
-def open_schedule_store():
+def open_schedule_store() -> ScheduleStore:
     """This project's schedule store, with every task module imported.
 
     Imported as a worker imports them, the tasks can be sent or scheduled by
@@ -48,7 +50,7 @@ def open_schedule_store():
     return open_store(app)
 
 
-def print_schedule(store):
+def print_schedule(store: ScheduleStore) -> None:
     now = app.now()
     entries = sorted(store.entries(), key=lambda entry: entry.name)
     print(f"Time zone: {app.timezone}")
@@ -66,7 +68,7 @@ def print_schedule(store):
         print("\n" + "\n".join(notes))
 
 
-def find_task(store, name):
+def find_task(store: ScheduleStore, name: str) -> tuple[str, Sequence[Any], dict[str, Any]] | None:
     """The (task, args, kwargs) an entry name or a task name stands for."""
     entry = store.find(name)
     if entry is not None:
@@ -80,7 +82,7 @@ def find_task(store, name):
     return None
 
 
-def run_now(store, name, timeout):
+def run_now(store: ScheduleStore, name: str, timeout: float) -> int:
     found = find_task(store, name)
     if found is None:
         raise UsageError(f"no schedule entry or task named {name!r}")
@@ -98,15 +100,15 @@ def run_now(store, name, timeout):
     return 0 if result.successful() else 1
 
 
-def parse_interval(text):
-    """``"90s"``, ``"10m"``, ``"2h"`` or ``"1d"`` as a timedelta."""
+def parse_interval(text: str) -> schedule:
+    """``"90s"``, ``"10m"``, ``"2h"`` or ``"1d"`` as an interval schedule."""
     match = INTERVAL_TEXT.fullmatch(text.strip().lower())
     if not match or int(match[1]) == 0:
         raise UsageError(f"{text!r} is not an interval like 30s, 10m, 2h or 1d")
-    return timedelta(**{INTERVAL_UNITS[match[2]]: int(match[1])})
+    return schedule(timedelta(**{INTERVAL_UNITS[match[2]]: int(match[1])}), app=app)
 
 
-def parse_crontab(text):
+def parse_crontab(text: str) -> crontab:
     """Five crontab fields, ``"minute hour day-of-month month day-of-week"``."""
     fields = text.split()
     if len(fields) != 5:
@@ -120,7 +122,7 @@ def parse_crontab(text):
     return schedule
 
 
-def parse_json(text, kind, what):
+def parse_json(text: str, kind: type[list[Any]] | type[dict[str, Any]], what: str) -> Any:
     try:
         value = json.loads(text)
     except ValueError:
@@ -130,18 +132,18 @@ def parse_json(text, kind, what):
     return value
 
 
-def add_entry(store, args):
+def add_entry(store: ScheduleStore, args: argparse.Namespace) -> int:
     if args.task not in app.tasks:
         raise UsageError(f"no task named {args.task!r}")
-    schedule = parse_interval(args.every) if args.every else parse_crontab(args.cron)
+    when = parse_interval(args.every) if args.every else parse_crontab(args.cron)
     arguments = parse_json(args.args, list, "--args")
     keyword_arguments = parse_json(args.kwargs, dict, "--kwargs")
-    store.add(args.name, args.task, schedule, arguments, keyword_arguments)
-    print(f"Added {args.name}: {args.task}, {describe(maybe_schedule(schedule, app=app))}")
+    store.add(args.name, args.task, when, arguments, keyword_arguments)
+    print(f"Added {args.name}: {args.task}, {describe(when)}")
     return 0
 
 
-def change_entry(store, command, name):
+def change_entry(store: ScheduleStore, command: str, name: str) -> int:
     try:
         if command == "remove":
             store.remove(name)
@@ -153,7 +155,7 @@ def change_entry(store, command, name):
     return 0
 
 
-def build_parser():
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=f"python -m {__package__}.schedule", description=__doc__.splitlines()[0]
     )
@@ -179,7 +181,7 @@ def build_parser():
     return parser
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)  # exits 2 on a usage error
     try:

@@ -5,9 +5,12 @@ a running beat reloads within its loop interval, without a restart.
 """
 
 import json
+from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from celery import Celery
+from celery.schedules import BaseSchedule
 from django.db import DatabaseError
 from django_celery_beat.models import PeriodicTask
 
@@ -16,7 +19,7 @@ from .schedule_sync import stored_schedule
 
 
 @contextmanager
-def _database_errors():
+def _database_errors() -> Iterator[None]:
     try:
         yield
     except DatabaseError as exc:
@@ -31,16 +34,18 @@ class DatabaseStore:
     def __init__(self, app: Celery) -> None:
         self.app = app
 
-    def entries(self):
+    def entries(self) -> list[Entry]:
         with _database_errors():
             return [_as_entry(task) for task in PeriodicTask.objects.order_by("name")]
 
-    def find(self, name):
+    def find(self, name: str) -> Entry | None:
         with _database_errors():
             task = PeriodicTask.objects.filter(name=name).first()
             return None if task is None else _as_entry(task)
 
-    def add(self, name, task, schedule, args, kwargs):
+    def add(
+        self, name: str, task: str, schedule: BaseSchedule, args: list[Any], kwargs: dict[str, Any]
+    ) -> None:
         with _database_errors():
             if PeriodicTask.objects.filter(name=name).exists():
                 raise ChangeRefused(f"an entry named {name!r} exists already")
@@ -53,17 +58,17 @@ class DatabaseStore:
                 **{field_name: row},
             )
 
-    def set_enabled(self, name, enabled):
+    def set_enabled(self, name: str, enabled: bool) -> None:
         with _database_errors():
             task = _load(name)
             task.enabled = enabled
             task.save()  # save(), not update(): saving is what tells beat
 
-    def remove(self, name):
+    def remove(self, name: str) -> None:
         with _database_errors():
             _load(name).delete()
 
-    def notes(self):
+    def notes(self) -> list[str]:
         with _database_errors():
             stored = set(PeriodicTask.objects.values_list("name", flat=True))
         missing = [name for name in self.app.conf.beat_schedule if name not in stored]
@@ -75,14 +80,14 @@ class DatabaseStore:
         ]
 
 
-def _load(name):
+def _load(name: str) -> PeriodicTask:
     try:
         return PeriodicTask.objects.get(name=name)
     except PeriodicTask.DoesNotExist:
         raise UnknownEntry(name) from None
 
 
-def _as_entry(task):
+def _as_entry(task: PeriodicTask) -> Entry:
     return Entry(
         name=task.name,
         task=task.task,

@@ -7,13 +7,15 @@ keeps open while it runs; the scheduler also records it in Redis
 """
 
 from datetime import datetime
+from typing import Any
 
 from celery import Celery
-from celery.schedules import maybe_schedule
+from celery.schedules import BaseSchedule
 from redis.exceptions import RedisError
 
 from .entries import ChangeRefused, Entry, LastRun
-from .redis_client import get_redis, key
+from .redis_client import get_redis, key, text_map
+from .typing_gaps import as_schedule
 
 LAST_RUN_KEY = key("schedule", "last_run")
 SCHEDULE_IS_CODE = (
@@ -32,9 +34,9 @@ class CodeScheduleStore:
     def __init__(self, app: Celery) -> None:
         self.app = app
 
-    def entries(self):
+    def entries(self) -> list[Entry]:
         try:
-            recorded = get_redis().hgetall(LAST_RUN_KEY)
+            recorded = text_map(get_redis().hgetall(LAST_RUN_KEY))
         except RedisError:
             recorded = None  # the schedule is code and still listed; only its last runs are not
         return [
@@ -42,33 +44,35 @@ class CodeScheduleStore:
             for name, fields in self.app.conf.beat_schedule.items()
         ]
 
-    def find(self, name):
+    def find(self, name: str) -> Entry | None:
         return next((entry for entry in self.entries() if entry.name == name), None)
 
-    def add(self, name, task, schedule, args, kwargs):
+    def add(
+        self, name: str, task: str, schedule: BaseSchedule, args: list[Any], kwargs: dict[str, Any]
+    ) -> None:
         raise ChangeRefused(SCHEDULE_IS_CODE)
 
-    def set_enabled(self, name, enabled):
+    def set_enabled(self, name: str, enabled: bool) -> None:
         raise ChangeRefused(SCHEDULE_IS_CODE)
 
-    def remove(self, name):
+    def remove(self, name: str) -> None:
         raise ChangeRefused(SCHEDULE_IS_CODE)
 
-    def notes(self):
+    def notes(self) -> list[str]:
         return []
 
     @staticmethod
-    def _last_run(recorded, name):
+    def _last_run(recorded: dict[str, str] | None, name: str) -> LastRun:
         if recorded is None:
             return LastRun.unknown("Redis is unreachable")
         when = recorded.get(name)
         return LastRun(datetime.fromisoformat(when)) if when else LastRun.never()
 
-    def _entry(self, name, fields, last_run):
+    def _entry(self, name: str, fields: dict[str, Any], last_run: LastRun) -> Entry:
         return Entry(
             name=name,
             task=fields["task"],
-            schedule=maybe_schedule(fields["schedule"], app=self.app),
+            schedule=as_schedule(fields["schedule"], self.app),
             args=list(fields.get("args", ())),
             kwargs=fields.get("kwargs", {}),
             enabled=True,

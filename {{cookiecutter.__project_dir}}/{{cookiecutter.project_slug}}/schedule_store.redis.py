@@ -7,7 +7,10 @@ schedule from Redis on every wake-up, so a change made here applies within
 its loop interval (``scheduler_settings``), without a restart.
 """
 
+from typing import Any
+
 from celery import Celery
+from celery.schedules import BaseSchedule
 from redbeat.schedulers import RedBeatSchedulerEntry, ensure_conf
 from redbeat.schedulers import get_redis as redbeat_redis
 
@@ -19,11 +22,11 @@ class RedBeatStore:
 
     def __init__(self, app: Celery) -> None:
         self.app = app
-        ensure_conf(app)
+        self.schedule_key: str = ensure_conf(app).schedule_key
 
-    def entries(self):
+    def entries(self) -> list[Entry]:
         stored = []
-        for entry_key in redbeat_redis(self.app).zrange(self.app.redbeat_conf.schedule_key, 0, -1):
+        for entry_key in redbeat_redis(self.app).zrange(self.schedule_key, 0, -1):
             try:
                 stored.append(_as_entry(RedBeatSchedulerEntry.from_key(entry_key, app=self.app)))
             except KeyError:
@@ -33,42 +36,47 @@ class RedBeatStore:
             self._from_code(name) for name in self.app.conf.beat_schedule if name not in names
         ]
 
-    def find(self, name):
+    def find(self, name: str) -> Entry | None:
         try:
             return _as_entry(self._load(name))
         except UnknownEntry:
             return self._from_code(name) if name in self.app.conf.beat_schedule else None
 
-    def add(self, name, task, schedule, args, kwargs):
+    def add(
+        self, name: str, task: str, schedule: BaseSchedule, args: list[Any], kwargs: dict[str, Any]
+    ) -> None:
         if self.find(name) is not None:
             raise ChangeRefused(f"an entry named {name!r} exists already")
         RedBeatSchedulerEntry(name, task, schedule, args=args, kwargs=kwargs, app=self.app).save()
 
-    def set_enabled(self, name, enabled):
+    def set_enabled(self, name: str, enabled: bool) -> None:
         entry = self._load(name)
         entry.enabled = enabled
         entry.save()
 
-    def remove(self, name):
+    def remove(self, name: str) -> None:
         self._load(name).delete()
 
-    def notes(self):
+    def notes(self) -> list[str]:
         return []
 
-    def _load(self, name):
+    def _load(self, name: str) -> RedBeatSchedulerEntry:
         try:
             entry_key = RedBeatSchedulerEntry.generate_key(self.app, name)
-            return RedBeatSchedulerEntry.from_key(entry_key, app=self.app)
+            entry: RedBeatSchedulerEntry = RedBeatSchedulerEntry.from_key(entry_key, app=self.app)
         except KeyError:
             raise UnknownEntry(name) from None
+        return entry
 
-    def _from_code(self, name):
+    def _from_code(self, name: str) -> Entry:
         """A code entry beat has not stored yet, as it will store it."""
         entry = RedBeatSchedulerEntry(name, app=self.app, **self.app.conf.beat_schedule[name])
         return _as_entry(entry, LastRun.never())
 
 
-def _as_entry(entry, last_run=None):
+def _as_entry(entry: RedBeatSchedulerEntry, last_run: LastRun | None = None) -> Entry:
+    if entry.name is None or entry.task is None or entry.schedule is None:
+        raise ValueError(f"RedBeat's entry {entry.key} has no name, task or schedule")
     return Entry(
         name=entry.name,
         task=entry.task,

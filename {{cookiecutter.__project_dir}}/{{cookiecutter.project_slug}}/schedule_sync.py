@@ -10,9 +10,12 @@ someone scheduled in the admin or from code at runtime is never touched.
 
 import json
 from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
 
-from celery.schedules import crontab, maybe_schedule, schedule, solar
-from django.db import transaction
+from celery import Celery
+from celery.schedules import BaseSchedule, crontab, schedule, solar
+from django.db import models, transaction
 from django_celery_beat.models import (
     CrontabSchedule,
     IntervalSchedule,
@@ -21,10 +24,13 @@ from django_celery_beat.models import (
     SolarSchedule,
 )
 
+from .typing_gaps import as_schedule
+
 FROM_CODE = "From BEAT_SCHEDULE (beat_schedule.py): change it there and run sync_periodic_tasks."
 
-# Each schedule type and the PeriodicTask field that holds it; an entry sets one.
-SCHEDULE_FIELDS = (
+# Each schedule type, the model that stores it (untyped, as django-celery-beat
+# is), and the PeriodicTask field that holds it; an entry sets one.
+SCHEDULE_FIELDS: tuple[tuple[type[BaseSchedule], Any, str], ...] = (
     (crontab, CrontabSchedule, "crontab"),
     (solar, SolarSchedule, "solar"),
     (schedule, IntervalSchedule, "interval"),
@@ -33,30 +39,32 @@ SCHEDULE_FIELDS = (
 
 @dataclass
 class SyncReport:
-    created: list = field(default_factory=list)
-    updated: dict = field(default_factory=dict)  # name: the fields that changed
-    unchanged: list = field(default_factory=list)
-    kept_disabled: list = field(default_factory=list)
-    pruned: list = field(default_factory=list)
+    """What a sync did, entry by entry name."""
+
+    created: list[str] = field(default_factory=list)
+    updated: dict[str, list[str]] = field(default_factory=dict)  # name: the fields that changed
+    unchanged: list[str] = field(default_factory=list)
+    kept_disabled: list[str] = field(default_factory=list)
+    pruned: list[str] = field(default_factory=list)
 
     @property
-    def changed(self):
+    def changed(self) -> bool:
         return bool(self.created or self.updated or self.pruned)
 
 
-def stored_schedule(when, app):
-    """The saved CrontabSchedule, SolarSchedule or IntervalSchedule row for ``when``."""
-    when = maybe_schedule(when, app=app)
+def stored_schedule(value: BaseSchedule | timedelta, app: Celery) -> tuple[str, models.Model]:
+    """The saved CrontabSchedule, SolarSchedule or IntervalSchedule row for a schedule."""
+    when = as_schedule(value, app)
     for schedule_type, model, field_name in SCHEDULE_FIELDS:
         if isinstance(when, schedule_type):
-            row = model.from_schedule(when)  # an existing row, or a new unsaved one
+            row: models.Model = model.from_schedule(when)  # an existing row, or a new unsaved one
             if row.pk is None:
                 row.save()
             return field_name, row
     raise TypeError(f"cannot store a schedule of type {type(when).__name__}")
 
 
-def fields_from_entry(entry, app):
+def fields_from_entry(entry: dict[str, Any], app: Celery) -> dict[str, Any]:
     """The PeriodicTask field values that a BEAT_SCHEDULE entry stands for."""
     options = entry.get("options", {})
     field_name, row = stored_schedule(entry["schedule"], app)
@@ -75,12 +83,18 @@ def fields_from_entry(entry, app):
     return fields
 
 
-def _differences(task, fields):
+def _differences(task: PeriodicTask, fields: dict[str, Any]) -> list[str]:
     return sorted(name for name, value in fields.items() if getattr(task, name) != value)
 
 
 @transaction.atomic
-def sync_periodic_tasks(beat_schedule, app, *, prune=False, reset_enabled=False):
+def sync_periodic_tasks(
+    beat_schedule: dict[str, dict[str, Any]],
+    app: Celery,
+    *,
+    prune: bool = False,
+    reset_enabled: bool = False,
+) -> SyncReport:
     """Create and update the periodic tasks of ``beat_schedule``; report what changed.
 
     ``prune`` deletes the entries a sync created that are no longer in the

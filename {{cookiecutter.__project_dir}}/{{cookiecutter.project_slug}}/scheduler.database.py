@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 MIGRATION_POLL_SECONDS = 2
 
 
-def wait_for_migrations():
+def wait_for_migrations() -> None:
     """Return once the database is reachable and fully migrated.
 
     Says why it waits once per reason (unreachable, then not migrated), not
@@ -58,11 +58,11 @@ class MigratedDatabaseScheduler(LeaderOnlyScheduler, DatabaseScheduler):
     the one way code reaches the database, and it keeps the operator's choices.
     """
 
-    def before_leading(self):
+    def before_leading(self) -> None:
         # Migrations first: a leader waiting for them could not renew its lock.
         wait_for_migrations()
 
-    def setup_leader_schedule(self):
+    def setup_leader_schedule(self) -> None:
         # Not django-celery-beat's own, which would store BEAT_SCHEDULE.
         # django-celery-beat notices a change by comparing its time with the
         # last change time it saw, and it first looks on its second tick. An

@@ -6,12 +6,15 @@ leader lock (``beat_leader``): a second beat is a standby, not a duplicate.
 
 import logging
 from pathlib import Path
+from typing import Any
 
-from celery.beat import PersistentScheduler
+from celery.beat import ScheduleEntry
+from kombu import Producer
 from redis.exceptions import RedisError
 
 from .beat_leader import LeaderOnlyScheduler
 from .schedule_store import record_last_run
+from .typing_gaps import PersistentScheduler
 
 logger = logging.getLogger(__name__)
 
@@ -26,11 +29,11 @@ class StateDirScheduler(LeaderOnlyScheduler, PersistentScheduler):
     the volume never write it at the same time.
     """
 
-    def setup_leader_schedule(self):
+    def setup_leader_schedule(self) -> None:
         Path(self.schedule_filename).parent.mkdir(parents=True, exist_ok=True)
         super().setup_leader_schedule()
 
-    def _destroy_open_corrupted_schedule(self, exc):
+    def _destroy_open_corrupted_schedule(self, exc: Exception) -> Any:
         # Celery's own version logs a traceback for a file it then simply
         # replaces; one line says all there is to say. What is lost is when
         # each entry last ran: interval entries count from now, crontab ones
@@ -43,12 +46,16 @@ class StateDirScheduler(LeaderOnlyScheduler, PersistentScheduler):
         self._remove_db()
         return self._open_schedule()
 
-    def reserve(self, entry):
-        """Also record when the entry ran in Redis, where the schedule command reads it."""
-        entry = super().reserve(entry)
+    def apply_entry(self, entry: ScheduleEntry, producer: Producer | None = None) -> None:
+        """Send the entry's task, and record when in Redis, where the schedule command reads it."""
+        super().apply_entry(entry, producer)
+        # Beat reserved the entry before sending it: the schedule holds it
+        # with its new last run.
+        name, reserved = entry.name, self.schedule.get(entry.name or "")
+        if name is None or reserved is None or reserved.last_run_at is None:
+            return  # not an entry of the schedule: nothing to record
         try:
-            record_last_run(entry.name, entry.last_run_at)
+            record_last_run(name, reserved.last_run_at)
         except RedisError as exc:
             # Bookkeeping must never stop beat from sending.
             logger.warning("Could not record the last run of %s: %s", entry.name, exc)
-        return entry

@@ -6,10 +6,12 @@ leader lock (``beat_leader``): a second beat is a standby, not a duplicate.
 
 import json
 import logging
+from typing import Any
 
-from redbeat import RedBeatScheduler
 from redbeat.decoder import RedBeatJSONEncoder
+from redbeat.schedulers import RedBeatScheduler, RedBeatSchedulerEntry, ensure_conf
 from redbeat.schedulers import get_redis as redbeat_redis
+from redis.client import Pipeline
 
 from .beat_leader import LeaderOnlyScheduler
 
@@ -32,7 +34,7 @@ class LeaderRedBeatScheduler(LeaderOnlyScheduler, RedBeatScheduler):
     paused, so a restart does not undo an operator's pause.
     """
 
-    def update_from_dict(self, dict_):
+    def update_from_dict(self, dict_: dict[str, Any]) -> None:
         # RedBeat's own version makes two round trips per entry, one to read
         # it and one to store it: some 8 s at 10,000 entries. In batches the
         # same work takes a round trip per STORE_BATCH_SIZE entries.
@@ -41,33 +43,34 @@ class LeaderRedBeatScheduler(LeaderOnlyScheduler, RedBeatScheduler):
             batch = names[start : start + STORE_BATCH_SIZE]
             self._store_batch({name: dict_[name] for name in batch})
 
-    def _store_batch(self, dict_):
+    def _store_batch(self, dict_: dict[str, Any]) -> None:
         client = redbeat_redis(self.app)
         with client.pipeline(transaction=False) as pipe:
             for name in dict_:
-                pipe.hmget(self.Entry.generate_key(self.app, name), "definition", "meta")
+                pipe.hmget(RedBeatSchedulerEntry.generate_key(self.app, name), "definition", "meta")
             stored = pipe.execute()
         entries = []
         for (name, fields), (definition, meta) in zip(dict_.items(), stored, strict=True):
             try:
-                entry = self._maybe_entry(name, fields)
+                entry = RedBeatSchedulerEntry(**{**fields, "name": name, "app": self.app})
             except Exception as exc:
                 # As in RedBeat: one bad entry must not keep the others out.
                 logger.error("Could not add the entry %s to the schedule: %r", name, exc)
                 continue
             if definition:
-                entry.last_run_at = self.Entry.decode_meta(meta)["last_run_at"]
+                entry.last_run_at = RedBeatSchedulerEntry.decode_meta(meta)["last_run_at"]
                 entry.enabled = entry.enabled and json.loads(definition).get("enabled", True)
             entries.append(entry)
+        schedule_key = ensure_conf(self.app).schedule_key
         with client.pipeline(transaction=False) as pipe:
             for entry in entries:
-                _save_onto(pipe, entry)
+                _save_onto(pipe, entry, schedule_key)
             pipe.execute()
 
-    def leadership_regained(self):
+    def leadership_regained(self) -> None:
         # A Redis that restarted empty lost RedBeat's schedule with the lock,
         # and beat would go on sending nothing at all.
-        if not redbeat_redis(self.app).exists(self.app.redbeat_conf.schedule_key):
+        if not redbeat_redis(self.app).exists(ensure_conf(self.app).schedule_key):
             logger.warning(
                 "The schedule is gone from Redis (it restarted empty): storing "
                 "BEAT_SCHEDULE again; entries added at runtime are lost"
@@ -75,7 +78,7 @@ class LeaderRedBeatScheduler(LeaderOnlyScheduler, RedBeatScheduler):
             self.setup_leader_schedule()
 
 
-def _save_onto(pipe, entry):
+def _save_onto(pipe: Pipeline, entry: RedBeatSchedulerEntry, schedule_key: str) -> None:
     """RedBeat's ``RedBeatSchedulerEntry.save()``, queued on a pipeline shared by many entries."""
     definition = {
         "name": entry.name,
@@ -91,4 +94,4 @@ def _save_onto(pipe, entry):
     # Only where there is none yet, as RedBeat does: a stored meta also
     # counts the entry's runs.
     pipe.hsetnx(entry.key, "meta", json.dumps(meta, cls=RedBeatJSONEncoder))
-    pipe.zadd(entry.app.redbeat_conf.schedule_key, {entry.key: entry.score})
+    pipe.zadd(schedule_key, {entry.key: entry.score})

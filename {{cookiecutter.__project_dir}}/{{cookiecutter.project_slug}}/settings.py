@@ -8,9 +8,14 @@ inside Celery minutes later.
 
 import os
 import zoneinfo
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self, TypeAlias
 from urllib.parse import urlsplit
+
+# Where settings are read from: os.environ, or a plain dict in the tests.
+Environ: TypeAlias = Mapping[str, str]
 
 REDIS_SCHEMES = ("redis", "rediss", "unix")
 TRUE_WORDS = ("1", "true", "yes", "on")
@@ -24,12 +29,12 @@ class SettingsError(SystemExit):
     It is a SystemExit so that, uncaught, it prints its one line and exits 1.
     """
 
-    def __init__(self, variable, problem):
+    def __init__(self, variable: str, problem: str) -> None:
         super().__init__(f"Invalid environment variable {variable}: {problem}")
         self.variable = variable
 
 
-def _redis_url(environ, name, default):
+def _redis_url(environ: Environ, name: str, default: str) -> str:
     value = environ.get(name, default)
     try:
         parts = urlsplit(value)
@@ -46,14 +51,14 @@ def _redis_url(environ, name, default):
     return value
 
 
-def _http_url(environ, name, default=""):
+def _http_url(environ: Environ, name: str, default: str = "") -> str:
     value = environ.get(name, default)
     if value and urlsplit(value).scheme not in HTTP_SCHEMES:
         raise SettingsError(name, f"{value!r} must start with http:// or https://")
     return value
 
 
-def _positive_int(environ, name, default):
+def _positive_int(environ: Environ, name: str, default: int) -> int:
     value = environ.get(name)
     if value is None or value == "":
         return default
@@ -66,7 +71,7 @@ def _positive_int(environ, name, default):
     return number
 
 
-def read_flag(environ, name, default=False):
+def read_flag(environ: Environ, name: str, default: bool = False) -> bool:
     """A yes/no variable: 1, true, yes or on; 0, false, no or off; unset or empty is ``default``."""
     value = environ.get(name, "").strip().lower()
     if not value:
@@ -76,7 +81,7 @@ def read_flag(environ, name, default=False):
     return value in TRUE_WORDS
 
 
-def _timezone(environ, name, default):
+def _timezone(environ: Environ, name: str, default: str) -> str:
     value = environ.get(name, default)
     try:
         zoneinfo.ZoneInfo(value)
@@ -105,7 +110,7 @@ class Settings:
     archive_retention_days: int
 
     @classmethod
-    def from_environ(cls, environ):
+    def from_environ(cls, environ: Environ) -> Self:
         heartbeat_interval = _positive_int(environ, "HEARTBEAT_INTERVAL", 60)
         soft_time_limit = _positive_int(environ, "TASK_SOFT_TIME_LIMIT", 300)
         time_limit = _positive_int(environ, "TASK_TIME_LIMIT", soft_time_limit + 60)
@@ -148,7 +153,7 @@ class Settings:
 settings = Settings.from_environ(os.environ)
 
 
-def flower_options(environ=os.environ):
+def flower_options(environ: Environ = os.environ) -> tuple[list[str], str, int]:
     """Flower's ``basic_auth``, ``address`` and ``port``, from FLOWER_* variables.
 
     Flower shows every task's arguments and results and can revoke tasks and

@@ -7,10 +7,11 @@ run does not load Celery's tasks.
 
 from datetime import UTC, datetime, timedelta, tzinfo
 
-from celery.schedules import BaseSchedule, crontab, solar
+from celery.schedules import BaseSchedule, crontab, schedule, solar
 from cron_descriptor import ExpressionDescriptor, Options
 
 from .entries import LastRun
+from .typing_gaps import crontab_expression, interval_of, zone_of
 
 UNITS = (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1))
 
@@ -25,45 +26,34 @@ def describe_interval(interval: timedelta) -> str:
     return f"Every {seconds:g} seconds"
 
 
-def describe_crontab(schedule: crontab) -> str:
-    expression = " ".join(
-        str(field)
-        for field in (
-            schedule._orig_minute,
-            schedule._orig_hour,
-            schedule._orig_day_of_month,
-            schedule._orig_month_of_year,
-            schedule._orig_day_of_week,
-        )
-    )
+def describe_crontab(when: crontab) -> str:
+    expression = crontab_expression(when)
     options = Options()
     options.use_24hour_time_format = True
     return f"{ExpressionDescriptor(expression, options).get_description()} ({expression})"
 
 
-def describe(schedule: BaseSchedule) -> str:
+def describe(when: BaseSchedule) -> str:
     """A schedule in words, e.g. "At 09:00, only on Monday (0 9 * * mon)"."""
-    if isinstance(schedule, crontab):
-        return describe_crontab(schedule)
-    if isinstance(schedule, solar):
-        return f"At {schedule.event.replace('_', ' ')} at {schedule.lat}, {schedule.lon}"
-    if hasattr(schedule, "run_every"):
-        return describe_interval(schedule.run_every)
-    return str(schedule)  # e.g. a one-off clocked schedule made in the admin
+    if isinstance(when, crontab):
+        return describe_crontab(when)
+    if isinstance(when, solar):
+        return f"At {when.event.replace('_', ' ')} at {when.lat}, {when.lon}"
+    if isinstance(when, schedule):
+        return describe_interval(interval_of(when))
+    return str(when)  # e.g. a one-off clocked schedule made in the admin
 
 
-def next_run(
-    schedule: BaseSchedule, now: datetime, last_run_at: datetime | None = None
-) -> datetime:
-    """When ``schedule`` is next due after ``now``, in the schedule's time zone.
+def next_run(when: BaseSchedule, now: datetime, last_run_at: datetime | None = None) -> datetime:
+    """When the schedule ``when`` is next due after ``now``, in the schedule's time zone.
 
     Computed by Celery's own schedule classes, so it is what beat will do.
     Interval entries count from the last run; with none given, from ``now``.
     The sum is done in UTC: the estimate is real time to wait, and adding it
     to a local time would be off by an hour across a DST change.
     """
-    remaining = schedule.remaining_estimate(last_run_at or now)
-    return (now.astimezone(UTC) + remaining).astimezone(schedule.tz)
+    remaining = when.remaining_estimate(last_run_at or now)
+    return (now.astimezone(UTC) + remaining).astimezone(zone_of(when))
 
 
 def format_time(moment: datetime, zone: tzinfo) -> str:

@@ -9,10 +9,11 @@ web process answers 503 until the migrations are applied
 
 import logging
 import time
+from collections.abc import Callable
 
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +22,7 @@ CHECK_INTERVAL_SECONDS = 1
 RETRY_AFTER_SECONDS = 5
 
 
-def count_unapplied_migrations():
+def count_unapplied_migrations() -> int:
     executor = MigrationExecutor(connection)
     return len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
 
@@ -35,13 +36,13 @@ class WaitForMigrationsMiddleware:
     cannot gain new ones.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
         self.migrated = False
         self.waiting = False
         self.next_check = 0.0
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if self.migrated or self._found_migrated():
             return self.get_response(request)
         response = HttpResponse(
@@ -52,7 +53,7 @@ class WaitForMigrationsMiddleware:
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
 
-    def _found_migrated(self):
+    def _found_migrated(self) -> bool:
         now = time.monotonic()
         if now < self.next_check:
             return False

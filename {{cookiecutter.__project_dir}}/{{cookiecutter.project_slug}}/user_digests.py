@@ -8,6 +8,7 @@ without a restart.
 
 import json
 
+from django.contrib.auth.models import AbstractBaseUser
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from .settings import settings
@@ -16,11 +17,11 @@ from .settings import settings
 DIGEST_TASK = f"{__package__}.tasks.digests.send_daily_digest"
 
 
-def digest_task_name(user):
+def digest_task_name(user: AbstractBaseUser) -> str:
     return f"daily-digest:user-{user.pk}"
 
 
-def schedule_daily_digest(user, hour, minute=0):
+def schedule_daily_digest(user: AbstractBaseUser, hour: int, minute: int = 0) -> PeriodicTask:
     """Send ``user`` a digest every day at ``hour:minute``, project time; returns the task.
 
     Calling it again moves the digest to the new time and enables it.
@@ -49,7 +50,7 @@ def schedule_daily_digest(user, hour, minute=0):
     return task
 
 
-def pause_daily_digest(user):
+def pause_daily_digest(user: AbstractBaseUser) -> None:
     """Stop sending the digest, keeping its time for when it is resumed."""
     task = PeriodicTask.objects.filter(name=digest_task_name(user)).first()
     if task is not None and task.enabled:
@@ -57,7 +58,7 @@ def pause_daily_digest(user):
         task.save()  # save(), not update(): saving is what tells beat
 
 
-def remove_daily_digest(user):
+def remove_daily_digest(user: AbstractBaseUser) -> bool:
     """Delete the user's digest schedule; returns True if there was one."""
     deleted, _ = PeriodicTask.objects.filter(name=digest_task_name(user)).delete()
     return bool(deleted)

@@ -4,14 +4,14 @@ For a load balancer or an uptime monitor that can only make requests: 200
 with the checks as JSON when healthy, 503 when not.
 """
 
-from django.http import JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
 from .health import check_redis_and_heartbeat, health_client
 
 
 @require_GET
-def health(request):
+def health(request: HttpRequest) -> JsonResponse:
     client = health_client()
     try:
         checks = check_redis_and_heartbeat(client)

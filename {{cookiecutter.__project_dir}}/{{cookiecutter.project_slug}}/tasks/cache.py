@@ -1,5 +1,7 @@
 """Keeping the cache namespace from filling Redis with keys that never expire."""
 
+from typing import TypedDict
+
 from celery.utils.log import get_task_logger
 
 from ..celery_app import app
@@ -12,8 +14,16 @@ SCAN_BATCH = 500
 NO_EXPIRY = -1  # what TTL answers for a key that exists but never expires
 
 
+class CleanupSummary(TypedDict):
+    pattern: str
+    scanned: int
+    without_expiry: int
+    deleted: int
+    dry_run: bool
+
+
 @app.task(acks_late=True, reject_on_worker_lost=True)
-def cleanup_expired_cache(prefix=None, dry_run=False):
+def cleanup_expired_cache(prefix: str | None = None, dry_run: bool = False) -> CleanupSummary:
     """Delete keys under ``prefix`` (CACHE_KEY_PREFIX) that have no expiry.
 
     Every cache entry should be written with a TTL; one without is a leak

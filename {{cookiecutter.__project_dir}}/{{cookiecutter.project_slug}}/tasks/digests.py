@@ -1,6 +1,7 @@
 """The per-user daily digest that ``user_digests`` schedules."""
 
 from datetime import timedelta
+from typing import NotRequired, TypedDict
 
 from celery.utils.log import get_task_logger
 from django.contrib.auth import get_user_model
@@ -13,8 +14,13 @@ from ..models import Document
 logger = get_task_logger(__name__)
 
 
+class DigestSummary(TypedDict):
+    sent: bool
+    changed: NotRequired[int]
+
+
 @app.task(acks_late=True, reject_on_worker_lost=True)
-def send_daily_digest(user_id):
+def send_daily_digest(user_id: int) -> DigestSummary:
     """E-mail one user how many documents changed in the last day."""
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     if user is None or not user.email:

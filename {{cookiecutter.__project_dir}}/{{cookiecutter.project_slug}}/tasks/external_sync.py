@@ -1,11 +1,14 @@
 """Syncing records from an outside source over HTTP."""
 
+from typing import Any, TypedDict
+
 import httpx
+from celery import Task
 from celery.utils.log import get_task_logger
 
 from .. import record_store
 from ..celery_app import app
-from ..locks import single_instance
+from ..locks import SkippedRun, single_instance
 from ..settings import settings
 
 logger = get_task_logger(__name__)
@@ -21,9 +24,16 @@ class UnexpectedPayload(ValueError):
     """The source answered 200 with something that is not a list of records."""
 
 
-def _records_from(response):
+class SyncSummary(TypedDict):
+    url: str
+    fetched: int
+    changed: int
+    attempts: int
+
+
+def _records_from(response: httpx.Response) -> list[dict[str, Any]]:
     try:
-        items = response.json()
+        items: object = response.json()
     except ValueError:
         raise UnexpectedPayload(f"{response.url} did not answer JSON") from None
     if not isinstance(items, list) or not all(
@@ -51,7 +61,7 @@ def _records_from(response):
 # Two syncs of one source at once would race on the same records; syncs of
 # different sources (another ``url``) may run side by side.
 @single_instance(by_arguments=True)
-def sync_external_data(self, url=None):
+def sync_external_data(self: Task[Any, Any], url: str | None = None) -> SyncSummary | SkippedRun:
     """Fetch a JSON list of objects with an ``id`` and store each as a record.
 
     A record whose content did not change keeps its ``updated_at``, so only
@@ -62,7 +72,7 @@ def sync_external_data(self, url=None):
         logger.info("Skipping sync: SYNC_SOURCE_URL is not set")
         return {"skipped": True, "reason": "SYNC_SOURCE_URL is not set"}
     attempt = self.request.retries + 1
-    logger.info("Fetching %s (attempt %d of %d)", url, attempt, self.max_retries + 1)
+    logger.info("Fetching %s (attempt %d of %d)", url, attempt, settings.sync_max_retries + 1)
     response = httpx.get(url, timeout=HTTP_TIMEOUT, follow_redirects=True)
     if response.status_code == 429 or response.is_server_error:
         raise SourceUnavailable(f"{url} answered {response.status_code}")

@@ -7,6 +7,7 @@ would compute the same embeddings twice.
 """
 
 from datetime import timedelta
+from typing import TypedDict
 
 from celery.utils.log import get_task_logger
 from django.db import transaction
@@ -25,9 +26,23 @@ logger = get_task_logger(__name__)
 BATCH_SIZE = 500
 
 
+class RefreshSummary(TypedDict):
+    refreshed: int
+
+
+class ArchiveSummary(TypedDict):
+    archived: int
+    older_than_days: int
+
+
+class PurgeSummary(TypedDict):
+    purged: int
+    older_than_days: int
+
+
 @app.task(acks_late=True, reject_on_worker_lost=True)
 @single_instance()
-def refresh_stale_records():
+def refresh_stale_records() -> RefreshSummary:
     """Compute the embedding of every document changed since its last one.
 
     Staleness is stored with each document, so runs missed while beat was
@@ -47,7 +62,7 @@ def refresh_stale_records():
 
 
 @app.task(acks_late=True, reject_on_worker_lost=True)
-def archive_old_records(older_than_days=None):
+def archive_old_records(older_than_days: int | None = None) -> ArchiveSummary:
     """Move documents unchanged for ``older_than_days`` (ARCHIVE_AFTER_DAYS) to the archive.
 
     Copying and deleting happen in one transaction: a document is either live
@@ -79,7 +94,7 @@ def archive_old_records(older_than_days=None):
 
 
 @app.task(acks_late=True, reject_on_worker_lost=True)
-def purge_archived_records(older_than_days=None):
+def purge_archived_records(older_than_days: int | None = None) -> PurgeSummary:
     """Delete archived documents kept longer than ``older_than_days`` (ARCHIVE_RETENTION_DAYS)."""
     days = older_than_days or settings.archive_retention_days
     cutoff = timezone.now() - timedelta(days=days)

@@ -9,6 +9,7 @@ watermark back when it finished.
 
 import time
 from datetime import UTC, datetime
+from typing import TypedDict
 
 from celery.utils.log import get_task_logger
 
@@ -28,13 +29,30 @@ DAY_SECONDS = 24 * 60 * 60
 CLOCK_MARGIN_SECONDS = 5
 
 
-def _isoformat(timestamp):
+class RefreshSummary(TypedDict):
+    refreshed: int
+    since: str
+    until: str
+
+
+class ArchiveSummary(TypedDict):
+    archived: int
+    candidates: int
+    older_than_days: int
+
+
+class PurgeSummary(TypedDict):
+    purged: int
+    older_than_days: int
+
+
+def _isoformat(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds")
 
 
 @app.task(acks_late=True, reject_on_worker_lost=True)
 @single_instance()
-def refresh_stale_records():
+def refresh_stale_records() -> RefreshSummary:
     """Recompute the derived data of every record changed since the last success.
 
     The watermark advances only when the run succeeds, so runs missed while
@@ -49,13 +67,17 @@ def refresh_stale_records():
         if record:
             record_store.store_derived(record_id, record_store.derive(record["data"]), time.time())
     write_watermark("refresh_stale_records", until)
-    summary = {"refreshed": len(record_ids), "since": _isoformat(since), "until": _isoformat(until)}
+    summary: RefreshSummary = {
+        "refreshed": len(record_ids),
+        "since": _isoformat(since),
+        "until": _isoformat(until),
+    }
     logger.info("Refreshed %d records", len(record_ids))
     return summary
 
 
 @app.task(acks_late=True, reject_on_worker_lost=True)
-def archive_old_records(older_than_days=None):
+def archive_old_records(older_than_days: int | None = None) -> ArchiveSummary:
     """Move records unchanged for ``older_than_days`` (ARCHIVE_AFTER_DAYS) to the archive."""
     days = older_than_days or settings.archive_after_days
     now = time.time()
@@ -68,7 +90,7 @@ def archive_old_records(older_than_days=None):
 
 
 @app.task(acks_late=True, reject_on_worker_lost=True)
-def purge_archived_records(older_than_days=None):
+def purge_archived_records(older_than_days: int | None = None) -> PurgeSummary:
     """Delete archived records kept longer than ``older_than_days`` (ARCHIVE_RETENTION_DAYS)."""
     days = older_than_days or settings.archive_retention_days
     cutoff = time.time() - days * DAY_SECONDS

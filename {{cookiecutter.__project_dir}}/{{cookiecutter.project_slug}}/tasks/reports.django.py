@@ -2,6 +2,7 @@
 
 import json
 from datetime import date
+from typing import TypedDict
 
 from celery.utils.log import get_task_logger
 from django.conf import settings as django_settings
@@ -14,8 +15,14 @@ from ..models import WeeklyReport
 logger = get_task_logger(__name__)
 
 
+class ReportSummary(TypedDict):
+    week_start: str
+    runs: int
+    failures: int
+
+
 @app.task(acks_late=True, reject_on_worker_lost=True)
-def generate_weekly_report(day=None):
+def generate_weekly_report(day: str | None = None) -> ReportSummary:
     """Sum last week's task outcomes per task, store the report and e-mail it.
 
     ``day`` (an ISO date, default today) picks the week after the one

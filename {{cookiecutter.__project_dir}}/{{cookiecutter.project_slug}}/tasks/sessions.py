@@ -11,7 +11,7 @@ logger = get_task_logger(__name__)
 
 
 @app.task(acks_late=True, reject_on_worker_lost=True)
-def clear_expired_sessions():
+def clear_expired_sessions() -> None:
     """Delete expired sessions, as ``manage.py clearsessions`` does.
 
     Django never deletes a session that simply expired; without this the

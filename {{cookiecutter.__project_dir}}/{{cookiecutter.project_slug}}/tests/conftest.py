@@ -10,10 +10,19 @@ import functools
 import os
 import shutil
 import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
+import redis as redis_py
 
 from .support import CeleryProcess, RedisServer, hands_out_tests_only, wait_for
+
+# start_celery(command, *arguments, **environment), and its partials.
+StartCelery = Callable[..., CeleryProcess]
+
+# The redis-server this test process started.
+REDIS_SERVER = pytest.StashKey[RedisServer]()
 
 # Settings for every process the tests start: quick retries, the same time zone.
 TEST_ENVIRONMENT = {
@@ -23,23 +32,23 @@ TEST_ENVIRONMENT = {
 }
 
 
-def pytest_configure(config):
+def pytest_configure(config: pytest.Config) -> None:
     if hands_out_tests_only(config):
         return
     # Each test process gets all of this for itself: a Redis and a state folder.
-    config.redis_server = RedisServer()
-    os.environ.update(TEST_ENVIRONMENT, REDIS_URL=config.redis_server.url)
+    server = config.stash[REDIS_SERVER] = RedisServer()
+    os.environ.update(TEST_ENVIRONMENT, REDIS_URL=server.url)
     os.environ["STATE_DIR"] = tempfile.mkdtemp(prefix="state-")
 
 
-def pytest_unconfigure(config):
-    if hasattr(config, "redis_server"):
-        config.redis_server.remove()
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if REDIS_SERVER in config.stash:
+        config.stash[REDIS_SERVER].remove()
         shutil.rmtree(os.environ["STATE_DIR"], ignore_errors=True)
 
 
 @pytest.fixture
-def redis():
+def redis() -> redis_py.Redis:
     """The project's Redis client, on an empty database."""
     from ..redis_client import get_redis
 
@@ -49,7 +58,7 @@ def redis():
 
 
 @pytest.fixture(scope="session")
-def worker(tmp_path_factory):
+def worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CeleryProcess]:
     """A real worker process, running until the end of the session."""
     from ..celery_app import app
 
@@ -65,14 +74,14 @@ def worker(tmp_path_factory):
 
 
 @pytest.fixture
-def start_celery(tmp_path):
+def start_celery(tmp_path: Path) -> Iterator[StartCelery]:
     """``start_celery(command, *arguments, **environment)``: a real worker or beat.
 
     Each is stopped when the test ends; the environment adds to the tests' own.
     """
-    started = []
+    started: list[CeleryProcess] = []
 
-    def start(command, *arguments, **environment):
+    def start(command: str, *arguments: str, **environment: str) -> CeleryProcess:
         log_path = tmp_path / f"{command}-{len(started)}.log"
         process = CeleryProcess([command, *arguments], log_path, environment)
         started.append(process)
@@ -84,13 +93,13 @@ def start_celery(tmp_path):
 
 
 @pytest.fixture
-def start_beat(start_celery):
+def start_beat(start_celery: StartCelery) -> StartCelery:
     """``start_beat(**environment)``: a real beat process, stopped when the test ends."""
     return functools.partial(start_celery, "beat")
 
 
 @pytest.fixture
-def start_worker(start_celery):
+def start_worker(start_celery: StartCelery) -> StartCelery:
     """``start_worker(*arguments, **environment)``: a worker of the test's own.
 
     For a test that needs other settings than the session's ``worker``, or

@@ -13,7 +13,7 @@ import time
 from ..locks import exclusive
 
 
-def contend(name, rounds, hold_seconds):
+def contend(name: str, rounds: int, hold_seconds: float) -> None:
     for _ in range(rounds):
         with exclusive(name, ttl=5, wait=30) as acquired:
             if not acquired:
@@ -24,7 +24,7 @@ def contend(name, rounds, hold_seconds):
         print(entered, exited, flush=True)
 
 
-def hold(name, ttl):
+def hold(name: str, ttl: float) -> None:
     with exclusive(name, ttl=ttl) as acquired:
         if not acquired:
             sys.exit(f"lock {name} was already held")

@@ -9,9 +9,18 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
+import redis
+from celery import Task
+from celery.schedules import BaseSchedule
+from redis.typing import EncodableT, FieldT
+
+T = TypeVar("T")
 
 # The project's package, whose tests these are, and the folder it is in.
 PACKAGE = __package__.rpartition(".")[0]
@@ -19,13 +28,16 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 APP = f"{PACKAGE}.celery_app"
 
 
-def free_port():
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
-def wait_for(condition, timeout, message):
+def wait_for(
+    condition: Callable[[], T | None], timeout: float, message: str | Callable[[], str]
+) -> T:
     """Poll ``condition`` until it returns something truthy; fail after ``timeout`` s.
 
     ``message`` may be a function, called on failure (to show a log, say).
@@ -39,7 +51,7 @@ def wait_for(condition, timeout, message):
     pytest.fail(f"{message() if callable(message) else message} (waited {timeout} s)")
 
 
-def ping_redis(port):
+def ping_redis(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.2) as sock:
             sock.sendall(b"PING\r\n")
@@ -48,7 +60,7 @@ def ping_redis(port):
         return False
 
 
-def run_module(module, *args, **environment):
+def run_module(module: str, *args: str, **environment: str) -> subprocess.CompletedProcess[str]:
     """Run ``python -m <package>.<module> ARGS`` from the project root; the finished process."""
     return subprocess.run(
         [sys.executable, "-m", f"{PACKAGE}.{module}", *args],
@@ -60,43 +72,45 @@ def run_module(module, *args, **environment):
     )
 
 
-def run_health(*args, **environment):
+def run_health(*args: str, **environment: str) -> tuple[subprocess.CompletedProcess[str], float]:
     """Run ``python -m <package>.health``; return its result and how long it took."""
     started = time.monotonic()
     result = run_module("health", *args, **environment)
     return result, time.monotonic() - started
 
 
-def schedule_of(name):
+def schedule_of(name: str) -> BaseSchedule:
     """A fresh copy of a BEAT_SCHEDULE entry's schedule: schedules cache the app's time zone."""
-    from celery.schedules import maybe_schedule
-
     from ..beat_schedule import BEAT_SCHEDULE
     from ..celery_app import app
+    from ..typing_gaps import as_schedule
 
-    return maybe_schedule(copy.deepcopy(BEAT_SCHEDULE[name]["schedule"]), app=app)
+    return as_schedule(copy.deepcopy(BEAT_SCHEDULE[name]["schedule"]), app)
 
 
-def successful_runs(task):
+def successful_runs(task: Task[Any, Any]) -> int:
     """How many times a worker finished ``task`` successfully today, as the worker counted."""
     from .. import activity
 
     return activity.outcomes_on(activity.today()).get(task.name, {}).get("SUCCESS", 0)
 
 
-def record_heartbeat(client, sent_seconds_ago, ran_seconds_ago=None):
+def record_heartbeat(
+    client: redis.Redis, sent_seconds_ago: float, ran_seconds_ago: float | None = None
+) -> None:
     """Store the heartbeat as if beat sent it, and worker "w1" ran it, that long ago."""
     from ..redis_client import HEARTBEAT_KEY
 
     now = time.time()
-    fields = {"sent_at": now - sent_seconds_ago}
+    fields: dict[FieldT, EncodableT] = {"sent_at": now - sent_seconds_ago}
     if ran_seconds_ago is not None:
-        fields.update(ran_at=now - ran_seconds_ago, worker="w1")
+        fields["ran_at"] = now - ran_seconds_ago
+        fields["worker"] = "w1"
     client.hset(HEARTBEAT_KEY, mapping=fields)
 
 
-def fire_times(schedule, after, until):
-    """Every time ``schedule`` fires after ``after`` and before ``until``, on a frozen clock."""
+def fire_times(when: BaseSchedule, after: datetime, until: datetime) -> Iterator[datetime]:
+    """Every time the schedule fires after ``after`` and before ``until``, on a frozen clock."""
     import time_machine
 
     from ..timetable import next_run
@@ -104,13 +118,13 @@ def fire_times(schedule, after, until):
     moment = after
     while True:
         with time_machine.travel(moment, tick=False):
-            moment = next_run(schedule, moment)
+            moment = next_run(when, moment)
         if moment >= until:
             return
         yield moment
 
 
-def another_beat_takes_the_lock(client):
+def another_beat_takes_the_lock(client: redis.Redis) -> None:
     """What a standby does once the leader's lock has expired: a lock of its own, a new term."""
     from ..beat_leader import LEADER_LOCK_KEY, LEADER_LOCK_TTL_SECONDS, LEADER_TERM_KEY
 
@@ -119,10 +133,15 @@ def another_beat_takes_the_lock(client):
     client.incr(LEADER_TERM_KEY)
 
 
-def listed_entry(output, name):
-    """What the schedule command's ``list`` printed about one entry, or None."""
-    if f"\n{name}\n" not in output:
-        return None
+def is_listed(output: str, name: str) -> bool:
+    """Whether the schedule command's ``list`` printed an entry called ``name``."""
+    return f"\n{name}\n" in output
+
+
+def listed_entry(output: str, name: str) -> str:
+    """What the schedule command's ``list`` printed about one entry; the test fails without it."""
+    if not is_listed(output, name):
+        pytest.fail(f"{name} is not listed:\n{output}")
     return output.split(f"\n{name}\n")[1].split("\n\n")[0]
 
 
@@ -132,18 +151,19 @@ class RedisServer:
     ``stop()`` then ``start()`` restarts it on the same port, empty.
     """
 
-    def __init__(self):
-        self.executable = shutil.which("redis-server")
-        if self.executable is None:
+    def __init__(self) -> None:
+        executable = shutil.which("redis-server")
+        if executable is None:
             raise pytest.UsageError(
                 "the tests need redis-server on the PATH (apt install redis-server)"
             )
+        self.executable = executable
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.directory = tempfile.mkdtemp(prefix="redis-")
         self.start()
 
-    def start(self):
+    def start(self) -> None:
         self.process = subprocess.Popen(
             [
                 *(self.executable, "--port", str(self.port), "--bind", "127.0.0.1"),
@@ -153,16 +173,16 @@ class RedisServer:
         )
         wait_for(lambda: ping_redis(self.port), 10, "redis-server did not answer PING")
 
-    def stop(self):
+    def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=10)
 
-    def remove(self):
+    def remove(self) -> None:
         self.stop()
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
-def hands_out_tests_only(config):
+def hands_out_tests_only(config: pytest.Config) -> bool:
     """Whether this process is pytest-xdist's controller, which gives tests to the others.
 
     The tests run in several processes (see addopts); the one that hands
@@ -175,7 +195,9 @@ def hands_out_tests_only(config):
 class ProjectProcess:
     """``python -m <arguments>`` run from the project root, its output in a log file."""
 
-    def __init__(self, arguments, log_path, environment=None):
+    def __init__(
+        self, arguments: list[str], log_path: Path, environment: dict[str, str] | None = None
+    ) -> None:
         self.log_path = log_path
         self.environment = {**os.environ, **(environment or {})}
         self.log_file = open(log_path, "w")  # noqa: SIM115 - closed in stop()
@@ -188,10 +210,10 @@ class ProjectProcess:
             start_new_session=True,
         )
 
-    def log(self):
+    def log(self) -> str:
         return self.log_path.read_text()
 
-    def stop(self):
+    def stop(self) -> None:
         if self.process.poll() is None:
             # TERM to the whole group: a worker's pool children go with it.
             os.killpg(self.process.pid, signal.SIGTERM)
@@ -206,13 +228,15 @@ class ProjectProcess:
 class CeleryProcess(ProjectProcess):
     """``celery -A <app> <command>`` as a real subprocess."""
 
-    def __init__(self, command, log_path, environment=None):
+    def __init__(
+        self, command: list[str], log_path: Path, environment: dict[str, str] | None = None
+    ) -> None:
         super().__init__(["celery", "-A", APP, *command, "--loglevel=INFO"], log_path, environment)
 
 
-def worker_is_ready(worker):
+def worker_is_ready(worker: ProjectProcess) -> bool:
     return " ready." in worker.log()
 
 
-def heartbeats_sent(beat):
+def heartbeats_sent(beat: ProjectProcess) -> int:
     return beat.log().count("Sending due task heartbeat")

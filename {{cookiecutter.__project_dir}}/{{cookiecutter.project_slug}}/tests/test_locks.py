@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import time
+from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -139,7 +140,7 @@ def test_single_instance_refuses_a_ttl_shorter_than_the_hard_time_limit():
 
 
 def test_single_instance_accepts_a_ttl_covering_the_hard_time_limit():
-    assert single_instance(ttl=900, renew=False, time_limit=900)
+    assert callable(single_instance(ttl=900, renew=False, time_limit=900))
 
 
 def test_two_worker_processes_given_the_same_task_at_once_run_it_once(
@@ -165,7 +166,7 @@ def test_two_worker_processes_given_the_same_task_at_once_run_it_once(
 
 
 def test_single_instance_by_arguments_excludes_only_runs_with_the_same_arguments(redis):
-    runs_inside = []
+    runs_inside: list[Any] = []
 
     @single_instance(by_arguments=True)
     def refresh(section):

@@ -26,7 +26,7 @@ def project_timezone():
     original = app.conf.timezone
 
     def use(name):
-        app.conf.timezone = name
+        app.conf.update(timezone=name)
         app.__dict__.pop("timezone", None)  # a cached property
 
     yield use
@@ -56,7 +56,7 @@ def test_heartbeat_runs_every_heartbeat_interval():
 
 
 def test_no_two_crontab_entries_fire_at_the_same_time():
-    entries_by_time = {}
+    entries_by_time: dict[datetime, list[str]] = {}
     for name in BEAT_SCHEDULE:
         schedule = schedule_of(name)
         if isinstance(schedule, crontab):

@@ -4,7 +4,7 @@ import pytest
 
 from ..schedule import main
 from ..tasks.cache import cleanup_expired_cache
-from .support import listed_entry
+from .support import is_listed, listed_entry
 
 
 @pytest.mark.parametrize(
@@ -24,5 +24,5 @@ def test_changes_are_refused_with_one_line_saying_where_to_change_it(redis, caps
     assert line.startswith("error: the schedule is code") and "beat_schedule.py" in line
     assert main(["list"]) == 0
     output = capsys.readouterr().out
-    assert listed_entry(output, "nightly-cleanup") is None
+    assert not is_listed(output, "nightly-cleanup")
     assert "enabled:  yes" in listed_entry(output, "heartbeat")

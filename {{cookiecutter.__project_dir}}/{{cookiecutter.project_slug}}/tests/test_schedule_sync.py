@@ -10,6 +10,7 @@ from ..beat_schedule import BEAT_SCHEDULE
 from ..celery_app import app
 from ..schedule_sync import FROM_CODE, sync_periodic_tasks
 from ..tasks.cache import cleanup_expired_cache
+from ..typing_gaps import interval_of
 
 TASK = cleanup_expired_cache.name
 
@@ -32,15 +33,18 @@ def test_stores_schedule_arguments_and_expiry_of_each_entry():
     assert audit.task == BEAT_SCHEDULE["audit-session-keys"]["task"]
     assert audit.kwargs == '{"dry_run": true, "prefix": "session:"}'
     assert audit.expire_seconds == BEAT_SCHEDULE["audit-session-keys"]["options"]["expires"]
+    assert audit.crontab is not None
     assert (audit.crontab.minute, audit.crontab.hour, audit.crontab.day_of_week) == (
         "30",
         "8",
         "mon-fri",
     )
-    assert str(audit.crontab.timezone) == app.conf.timezone
+    assert str(audit.crontab.timezone) == str(app.conf.timezone)
     heartbeat = PeriodicTask.objects.get(name="heartbeat")
-    assert heartbeat.interval.schedule.run_every == BEAT_SCHEDULE["heartbeat"]["schedule"]
-    assert PeriodicTask.objects.get(name="refresh-records-at-sunrise").solar.event == "sunrise"
+    assert heartbeat.interval is not None
+    assert interval_of(heartbeat.interval.schedule) == BEAT_SCHEDULE["heartbeat"]["schedule"]
+    sunrise = PeriodicTask.objects.get(name="refresh-records-at-sunrise")
+    assert sunrise.solar is not None and sunrise.solar.event == "sunrise"
 
 
 def test_a_second_sync_changes_nothing():
@@ -70,6 +74,7 @@ def test_updates_an_entry_whose_code_changed_and_tells_beat():
     assert report.updated == {"cleanup": ["crontab", "interval", "kwargs"]}
     task = PeriodicTask.objects.get(name="cleanup")
     assert task.crontab is None
+    assert task.interval is not None
     assert (task.interval.every, task.interval.period) == (300, IntervalSchedule.SECONDS)
     assert PeriodicTasks.last_change() > before
 
@@ -82,6 +87,7 @@ def test_keeps_an_entry_the_operator_disabled():
 
     assert report.kept_disabled == ["cleanup"]
     task = PeriodicTask.objects.get(name="cleanup")
+    assert task.crontab is not None
     assert (task.enabled, task.crontab.minute) == (False, "8")
 
 

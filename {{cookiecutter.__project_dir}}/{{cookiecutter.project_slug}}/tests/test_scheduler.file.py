@@ -65,7 +65,9 @@ def test_a_leader_that_lost_the_lock_leaves_the_shared_state_file_alone(redis, t
     scheduler.sync()
     state_files = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
     # What this beat knows and has not saved yet: a run it sent since.
-    scheduler.schedule["heartbeat"].last_run_at -= timedelta(hours=1)
+    heartbeat = scheduler.schedule["heartbeat"]
+    assert heartbeat.last_run_at is not None
+    heartbeat.last_run_at -= timedelta(hours=1)
     another_beat_takes_the_lock(redis)
 
     with pytest.raises(LostLeadership):

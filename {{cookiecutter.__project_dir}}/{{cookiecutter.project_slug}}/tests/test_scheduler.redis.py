@@ -2,12 +2,14 @@
 
 from datetime import UTC, datetime, timedelta
 
-from redbeat.schedulers import RedBeatSchedulerEntry
+import celery.schedules
+from redbeat.schedulers import RedBeatSchedulerEntry, ensure_conf
 
 from ..celery_app import app
 from ..schedule import main
 from ..schedule_store import open_store
 from ..scheduler import LeaderRedBeatScheduler
+from ..typing_gaps import interval_of
 from .scheduler_support import one_second_heartbeat
 from .support import (
     free_port,
@@ -27,6 +29,12 @@ def test_beat_records_each_run_where_the_schedule_command_reads_it(redis, start_
     assert "last run: never" not in listed_entry(capsys.readouterr().out, "heartbeat")
 
 
+def refreshed_interval():
+    schedule = schedule_of("refresh-stale-records")
+    assert isinstance(schedule, celery.schedules.schedule)
+    return interval_of(schedule)
+
+
 def start_and_stop_beats_scheduler():
     """What a beat start does to the schedule: store BEAT_SCHEDULE over what Redis holds."""
     LeaderRedBeatScheduler(app=app).close()
@@ -42,13 +50,15 @@ def test_a_beat_restart_keeps_a_paused_entry_paused_and_every_last_run(redis):
     start_and_stop_beats_scheduler()
 
     store = open_store(app)
-    assert not store.find("generate-weekly-report").enabled
-    assert store.find("refresh-stale-records").enabled
-    assert store.find("refresh-stale-records").last_run.at == sent_at
+    paused, refreshed = store.find("generate-weekly-report"), store.find("refresh-stale-records")
+    assert paused is not None and not paused.enabled
+    assert refreshed is not None and refreshed.enabled
+    assert refreshed.last_run.at == sent_at
     # Beat loads an entry once its score, a time, has come: a restart that
     # counted from now would put this one off by 9 minutes.
-    due_at = sent_at + schedule_of("refresh-stale-records").run_every
-    assert redis.zscore(app.redbeat_conf.schedule_key, entry_key) <= due_at.timestamp()
+    due_at = sent_at + refreshed_interval()
+    score = redis.zscore(ensure_conf(app).schedule_key, entry_key)
+    assert score is not None and score <= due_at.timestamp()
 
 
 def test_list_says_in_one_line_when_redis_is_unreachable():

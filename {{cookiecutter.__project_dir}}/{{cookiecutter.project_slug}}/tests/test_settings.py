@@ -23,7 +23,7 @@ def test_defaults_when_nothing_is_set():
     assert settings.visibility_timeout == 3600
 
 
-class RecordingEnviron(dict):
+class RecordingEnviron(dict[str, str]):
     """An environment that remembers every variable it was asked for."""
 
     def __init__(self, **variables):

@@ -81,7 +81,7 @@ class LeaderScheduler(LeaderOnlyScheduler, Scheduler):
     saved = 0
 
     def setup_leader_schedule(self):
-        self.merge_inplace({"heartbeat": BEAT_SCHEDULE["heartbeat"]})
+        self.update_from_dict({"heartbeat": BEAT_SCHEDULE["heartbeat"]})
 
     def sync(self):
         self.saved += 1

@@ -27,6 +27,7 @@ def test_schedules_a_daily_digest_at_the_users_time(user, settings):
 
     assert (task.task, task.enabled) == (DIGEST_TASK, True)
     assert json.loads(task.kwargs) == {"user_id": user.pk}
+    assert task.crontab is not None
     assert (task.crontab.hour, task.crontab.minute) == ("7", "30")
     assert str(task.crontab.timezone) == settings.TIME_ZONE
 
@@ -46,6 +47,7 @@ def test_pause_keeps_the_schedule_and_disables_it(user):
     pause_daily_digest(user)
 
     task = PeriodicTask.objects.get(task=DIGEST_TASK)
+    assert task.crontab is not None
     assert (task.enabled, task.crontab.hour) == (False, "7")
     assert schedule_daily_digest(user, hour=7).enabled is True
 

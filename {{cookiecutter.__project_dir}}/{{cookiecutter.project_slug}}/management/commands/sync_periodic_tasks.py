@@ -1,5 +1,8 @@
 """``manage.py sync_periodic_tasks``: create and update the database schedule from code."""
 
+from argparse import ArgumentParser
+from typing import Any
+
 from django.core.management.base import BaseCommand
 
 from ...celery_app import app
@@ -12,7 +15,7 @@ class Command(BaseCommand):
         "keeping what an operator enabled or disabled in the admin."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
             "--prune",
             action="store_true",
@@ -24,7 +27,7 @@ class Command(BaseCommand):
             help="enable again the code's entries that were disabled in the admin",
         )
 
-    def handle(self, *args, prune, reset_enabled, **options):
+    def handle(self, *args: Any, prune: bool, reset_enabled: bool, **options: Any) -> None:
         report = sync_periodic_tasks(
             app.conf.beat_schedule, app, prune=prune, reset_enabled=reset_enabled
         )
