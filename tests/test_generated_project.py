@@ -85,6 +85,14 @@ def test_generated_test_suite_passes(installed_project, answers):
     assert " failed" not in result.stdout
 
 
+@pytest.mark.parametrize("answers", SUITE_PARAMS)
+def test_make_lint_passes_ruff_and_mypy_in_strict_mode(installed_project, answers):
+    result = run(["make", "lint"], installed_project(**answers), timeout=300)
+
+    assert result.returncode == 0, output_tail(result)
+    assert "Success: no issues found" in result.stdout
+
+
 @GENERATED_SUITES
 def test_django_database_tests_pass_on_postgresql(installed_project, postgres_url):
     project = installed_project(**flavour_defaults()["django"])

@@ -12,6 +12,7 @@ from conftest import TEMPLATE
 
 PROJECT = TEMPLATE / "{{cookiecutter.__project_dir}}"
 JINJA_BLOCK = re.compile(r"\{%")
+TYPE_IGNORE = re.compile(r"#\s*type:\s*ignore")
 
 # The only files where Jinja decides which code a render holds, and why.
 JINJA_BLOCKS = {
@@ -52,3 +53,15 @@ def test_jinja_decides_what_code_a_render_holds_only_in_the_named_few():
     }
 
     assert with_blocks == set(JINJA_BLOCKS)
+
+
+def test_what_the_libraries_types_leave_out_is_said_in_one_place():
+    """No ``type: ignore`` in the generated project, and casts in typing_gaps.py alone."""
+    gaps = "{{cookiecutter.project_slug}}/typing_gaps.py"
+    ignores = [
+        relative(path) for path in template_python_files() if TYPE_IGNORE.search(path.read_text())
+    ]
+    casting = {relative(path) for path in template_python_files() if "cast(" in path.read_text()}
+
+    assert ignores == []
+    assert casting == {gaps}
