@@ -13,7 +13,7 @@ help:
 	@echo "make demo   render the default project into $(DEMO_DIR)/ and run worker + beat + Flower"
 	@echo "make test   run the template's whole test suite"
 	@echo "make bench  measure the rendered project; writes docs/benchmarks.md and .json"
-	@echo "make lint   ruff over the template's code and the generated project's Python"
+	@echo "make lint   ruff over the template and the generated Python; mypy over the tests and bench"
 
 demo:
 	rm -rf $(DEMO_DIR)
@@ -27,9 +27,11 @@ test:
 bench:
 	PATH="$(dir $(UV)):$$PATH" $(UV) run python bench/run.py
 
-# The generated project's Python, as it stands in the template (the tests
-# lint each render too). The generated pyproject.toml holds Jinja, so ruff
-# is pointed at this one rather than left to find it.
+# ruff over the template and the generated project's Python as it stands in
+# the template (the tests lint and type-check each render too); the
+# generated pyproject.toml holds Jinja, so ruff is pointed at this one.
+# mypy over the template's own tests and bench.
 lint:
 	$(UV) run ruff check --config pyproject.toml .
 	$(UV) run ruff format --check --config pyproject.toml .
+	$(UV) run mypy

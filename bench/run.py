@@ -30,10 +30,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 TEMPLATE = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(TEMPLATE))
+# The bench renders as the tests do, from their own helpers.
+sys.path[:0] = [str(TEMPLATE), str(TEMPLATE / "tests")]
+from conftest import render  # noqa: E402
+from options import flavour_defaults, scheduler_defaults  # noqa: E402
+
 from bench import report, template_figures  # noqa: E402
-from tests.conftest import render  # noqa: E402  (the tests' own way of rendering)
-from tests.options import flavour_defaults, scheduler_defaults  # noqa: E402
 
 PROBES = TEMPLATE / "bench" / "probes"
 DOCS = TEMPLATE / "docs"

@@ -15,8 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.conftest import TEMPLATE, render
-from tests.options import every_combination
+from conftest import TEMPLATE, render
+from options import every_combination
 
 # The generated suite's slowest tests, listed as the profile of its run time.
 SLOWEST_TESTS = 8
@@ -67,8 +67,8 @@ def cookiecutter_run(prefix, template, output_dir, answers):
 def render_times():
     """Wall time of one ``cookiecutter`` render per combination, beside a minimal template."""
     prefix = offline_prefix()
-    with tempfile.TemporaryDirectory() as workdir:
-        workdir = Path(workdir)
+    with tempfile.TemporaryDirectory() as folder:
+        workdir = Path(folder)
         minimal = minimal_template(workdir / "minimal-template")
         reference = [
             seconds(cookiecutter_run, prefix, minimal, workdir / f"minimal-{n}", {})
@@ -81,7 +81,7 @@ def render_times():
                 cookiecutter_run, prefix, TEMPLATE, output_dir, answers
             )
             shutil.rmtree(output_dir)
-    slowest = max(times, key=times.get)
+    slowest = max(times, key=lambda combination: times[combination])
     return {
         "combinations": len(times),
         "offline": bool(prefix),
@@ -113,8 +113,8 @@ def scaffold_times(answers):
     A first render is synced and thrown away, so the measured sync finds
     every package in uv's cache, as it would for a user's second project.
     """
-    with tempfile.TemporaryDirectory() as workdir:
-        workdir = Path(workdir)
+    with tempfile.TemporaryDirectory() as folder:
+        workdir = Path(folder)
         warm_up = render(workdir / "warm-up", **answers).project
         subprocess.run(["uv", "sync", "--quiet"], cwd=warm_up, check=True)
 

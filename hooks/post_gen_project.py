@@ -17,6 +17,7 @@ Standard library only, and no network.
 
 import secrets
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 USE_FLOWER = {{ cookiecutter.use_flower }}
@@ -76,7 +77,7 @@ SCHEDULER_ONLY = {
 }
 
 
-def unselected_paths():
+def unselected_paths() -> Iterator[str]:
     """The files of every option that is turned off."""
     if not USE_FLOWER:
         yield from FLOWER_ONLY
@@ -92,7 +93,7 @@ def unselected_paths():
             yield from paths
 
 
-def remove_unselected_files(project):
+def remove_unselected_files(project: Path) -> None:
     for relative in unselected_paths():
         path = project / relative
         if path.is_dir():
@@ -101,7 +102,7 @@ def remove_unselected_files(project):
             path.unlink()
 
 
-def choose_variants(project):
+def choose_variants(project: Path) -> None:
     """Put each chosen variant in place of its module, and remove the others."""
     for value, chosen in CHOSEN_VARIANTS.items():
         for variant in project.rglob(f"*.{value}.py"):
@@ -111,7 +112,7 @@ def choose_variants(project):
                 variant.unlink()
 
 
-def write_env_file(project):
+def write_env_file(project: Path) -> None:
     """Copy .env.example to .env, filling every secret with a fresh random value."""
     lines = []
     for line in (project / ".env.example").read_text().splitlines():

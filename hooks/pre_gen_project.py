@@ -66,7 +66,7 @@ EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 UNSAFE_TEXT = re.compile(r'["\\\x00-\x1f\x7f]')
 
 
-def check_text(field, value):
+def check_text(field: str, value: str) -> str | None:
     if not value.strip():
         return f"{field}: must not be empty"
     if UNSAFE_TEXT.search(value):
@@ -74,7 +74,7 @@ def check_text(field, value):
     return None
 
 
-def check_slug(slug):
+def check_slug(slug: str) -> str | None:
     if not SLUG_PATTERN.fullmatch(slug):
         return (
             f"project_slug: {slug!r} is not a lowercase Python identifier "
@@ -91,13 +91,13 @@ def check_slug(slug):
     return None
 
 
-def check_email(email):
+def check_email(email: str) -> str | None:
     if not EMAIL_PATTERN.fullmatch(email):
         return f"email: {email!r} is not an e-mail address"
     return None
 
 
-def check_timezone(name):
+def check_timezone(name: str) -> str | None:
     try:
         zoneinfo.ZoneInfo(name)
     # A region such as "Europe" is a folder of the tzdata package, and a name
@@ -108,14 +108,14 @@ def check_timezone(name):
     return None
 
 
-def check_python_version(version):
+def check_python_version(version: str) -> str | None:
     if version not in SUPPORTED_PYTHON_VERSIONS:
         supported = ", ".join(SUPPORTED_PYTHON_VERSIONS)
         return f"python_version: {version!r} is not supported (choose one of {supported})"
     return None
 
 
-def check_framework_and_scheduler(framework, scheduler):
+def check_framework_and_scheduler(framework: str, scheduler: str) -> str | None:
     # A text answer rather than a choice list, so that its default can follow
     # web_framework (database for Django); checked here instead.
     if scheduler not in SCHEDULERS:
@@ -126,7 +126,7 @@ def check_framework_and_scheduler(framework, scheduler):
     return None
 
 
-def find_first_error():
+def find_first_error() -> str | None:
     checks = (
         lambda: check_text("project_name", PROJECT_NAME),
         lambda: check_slug(PROJECT_SLUG),

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,18 +32,18 @@ class Render:
     output_dir: Path
 
     @property
-    def project(self):
+    def project(self) -> Path:
         (project,) = self.output_dir.iterdir()
         return project
 
     @property
-    def errors(self):
+    def errors(self) -> list[str]:
         """The hooks' ``ERROR: field: ...`` lines, without cookiecutter's own about the hook."""
         lines = [line for line in self.stderr.splitlines() if line.startswith("ERROR: ")]
         return [line for line in lines if not line.startswith("ERROR: Stopping generation")]
 
 
-def render(output_dir, **answers):
+def render(output_dir: Path, **answers: str) -> Render:
     """Render the template with ``answers`` and no prompts, as a user would."""
     output_dir.mkdir(parents=True, exist_ok=True)
     result = subprocess.run(
@@ -64,11 +65,11 @@ def render(output_dir, **answers):
 
 
 @pytest.fixture
-def render_into(tmp_path):
+def render_into(tmp_path: Path) -> Callable[..., Render]:
     """``render_into(**answers)`` renders into a fresh folder of this test."""
     count = 0
 
-    def render_with(**answers):
+    def render_with(**answers: str) -> Render:
         nonlocal count
         count += 1
         return render(tmp_path / f"render-{count}", **answers)
@@ -76,11 +77,11 @@ def render_into(tmp_path):
     return render_with
 
 
-def once_per_answers(make_project):
+def once_per_answers(make_project: Callable[..., Path]) -> Callable[..., Path]:
     """``make_project(**answers)``, called once per set of answers and then remembered."""
     projects = {}
 
-    def get(**answers):
+    def get(**answers: str) -> Path:
         key = tuple(sorted(answers.items()))
         if key not in projects:
             projects[key] = make_project(**answers)
@@ -89,14 +90,14 @@ def once_per_answers(make_project):
     return get
 
 
-def rendered_project(output_dir, **answers):
+def rendered_project(output_dir: Path, **answers: str) -> Path:
     """The folder of a render that must succeed."""
     result = render(output_dir, **answers)
     assert result.returncode == 0, result.stderr
     return result.project
 
 
-def template_leftovers(project):
+def template_leftovers(project: Path) -> list[str]:
     """The lines of a render that still hold template syntax, as ``path: line``."""
     return [
         f"{path.relative_to(project)}: {line.strip()}"
@@ -107,10 +108,18 @@ def template_leftovers(project):
     ]
 
 
-def ruff(project, *command):
+def tool(name: str) -> str:
+    """The path of a command the template's environment installs (``uv sync``)."""
+    path = shutil.which(name)
+    if path is None:
+        pytest.fail(f"{name} is not on the PATH: run the tests with `make test` (uv run pytest)")
+    return path
+
+
+def ruff(project: Path, *command: str) -> subprocess.CompletedProcess[str]:
     """``ruff COMMAND`` over a render, as its CI runs it; the finished process."""
     return subprocess.run(
-        [shutil.which("ruff"), *command, "--no-cache", "."],
+        [tool("ruff"), *command, "--no-cache", "."],
         cwd=project,
         capture_output=True,
         text=True,
@@ -118,7 +127,7 @@ def ruff(project, *command):
 
 
 @pytest.fixture(scope="session")
-def shared_render(tmp_path_factory):
+def shared_render(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
     """``shared_render(**answers)``: one render per set of answers for the whole session.
 
     For tests that only read a render, so each combination is rendered once
@@ -129,13 +138,13 @@ def shared_render(tmp_path_factory):
     )
 
 
-def free_port():
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-def wait_for_port(port, timeout):
+def wait_for_port(port: int, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -147,7 +156,7 @@ def wait_for_port(port, timeout):
 
 
 @pytest.fixture(scope="session")
-def redis_url():
+def redis_url() -> Iterator[str]:
     """A throwaway redis-server on a free loopback port, persisting nothing; its URL."""
     executable = shutil.which("redis-server")
     if executable is None:
@@ -168,7 +177,7 @@ def redis_url():
         server.wait(timeout=30)
 
 
-def postgres_commands():
+def postgres_commands() -> Path | None:
     """The folder of PostgreSQL's server programs, or None when it is not installed."""
     candidates = [os.path.dirname(shutil.which("postgres") or "")]
     candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
@@ -179,7 +188,7 @@ def postgres_commands():
 
 
 @pytest.fixture(scope="session")
-def postgres_url():
+def postgres_url() -> Iterator[str]:
     """A throwaway PostgreSQL server on a free loopback port; its URL, for TEST_DATABASE_URL."""
     commands = postgres_commands()
     if commands is None:
@@ -187,26 +196,28 @@ def postgres_url():
     # PostgreSQL refuses to run as root, so as root it runs as the postgres
     # user, in a folder outside pytest's (which is private to root).
     data = Path(tempfile.mkdtemp(prefix="postgres-"))
-    as_postgres = {"user": "postgres", "group": "postgres"} if os.geteuid() == 0 else {}
-    if as_postgres:
-        shutil.chown(data, "postgres")
+    as_user = "postgres" if os.geteuid() == 0 else None
+    if as_user:
+        shutil.chown(data, as_user)
     cluster = data / "cluster"
     port = free_port()
     try:
         subprocess.run(
-            [commands / "initdb", "-D", cluster, "-A", "trust", "-U", "postgres"],
+            [str(commands / "initdb"), "-D", str(cluster), "-A", "trust", "-U", "postgres"],
             check=True,
             capture_output=True,
-            **as_postgres,
+            user=as_user,
+            group=as_user,
         )
         server = subprocess.Popen(
             [
-                *(commands / "postgres", "-D", cluster, "-p", str(port), "-k", data),
+                *(str(commands / "postgres"), "-D", str(cluster), "-p", str(port), "-k", str(data)),
                 *("-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            **as_postgres,
+            user=as_user,
+            group=as_user,
         )
         try:
             wait_for_port(port, timeout=30)

@@ -8,11 +8,11 @@ healthchecks).
 """
 
 import re
-import shutil
 import subprocess
 
 import pytest
 import yaml
+from conftest import tool
 from options import chosen_scheduler, flavours_and_schedulers
 
 RENDERS = {
@@ -44,7 +44,7 @@ def command_words(service):
 
 def check_compose_schema(path):
     return subprocess.run(
-        [shutil.which("check-jsonschema"), "--builtin-schema", "vendor.compose-spec", str(path)],
+        [tool("check-jsonschema"), "--builtin-schema", "vendor.compose-spec", str(path)],
         capture_output=True,
         text=True,
     )
@@ -166,7 +166,7 @@ def procfile_processes(path):
 def test_procfile_passes_honcho_check_with_one_beat(rendered, procfile):
     _, project = rendered
     result = subprocess.run(
-        [shutil.which("honcho"), "-f", procfile, "check"],
+        [tool("honcho"), "-f", procfile, "check"],
         cwd=project,
         capture_output=True,
         text=True,

@@ -55,6 +55,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from importlib import import_module
 from pathlib import Path
+from typing import Any
 
 from stock_schedulers import STOCK_SCHEDULERS, project_scheduler
 
@@ -397,11 +398,13 @@ def measure(slug, workdir, redis):
     app = load_app(slug)
     our_scheduler, kind = project_scheduler(app)
     upstream_scheduler = STOCK_SCHEDULERS[kind]
+    entries: ScheduleInDatabase | ScheduleInAppConfig
     if kind == "database":
         entries = ScheduleInDatabase(slug, workdir, redis, app)
     else:
         entries = ScheduleInAppConfig(slug, workdir, redis)
-    project, reference = {}, {}
+    project: dict[str, dict[str, Any]] = {}
+    reference: dict[str, dict[str, Any]] = {}
     # Project and reference side by side, size by size: a machine that gets
     # busier during the probe slows both alike.
     for size in SIZES:

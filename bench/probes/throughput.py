@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import project_under_test
 
@@ -74,7 +75,7 @@ def tasks_per_second(slug, workdir):
     try:
         support.wait_for(lambda: support.worker_is_ready(worker), 60, worker.log)
         tasks = importlib.import_module(TASK_MODULE)
-        rounds = {tasks.noop: [], tasks.noop_single_instance: []}
+        rounds: dict[Any, list[float]] = {tasks.noop: [], tasks.noop_single_instance: []}
         for _ in range(ROUNDS):
             for task, times in rounds.items():
                 times.append(seconds_for_a_round(task))
