@@ -18,17 +18,29 @@ ttl, or restarted empty) takes it back and goes on, if no other beat led in
 the meantime: every new leader counts a term in Redis, and the leader
 compares the count with its own.
 
+A leader sends a run only once it has, just before, confirmed the lock
+and written that the entry runs now where the next leader will read it:
+every scheduler records its runs in the store that every beat shares
+(``record_run``). A new leader therefore continues the schedule from when
+each entry really last ran, wherever the last leader ran, and a beat that
+dies between the two steps loses that one run rather than sending it twice.
+
 Built, like ``locks.exclusive``, on redis-py's Lock: a random token per
 holder, and renewal and release that check the token first.
 """
 
 import contextlib
 import logging
+import signal
+import threading
 import time
+from collections.abc import Iterator
+from types import FrameType
 from typing import Any
 
-from celery.beat import Scheduler
-from redis.exceptions import LockNotOwnedError, RedisError
+from celery.beat import ScheduleEntry, Scheduler
+from kombu import Producer
+from redis.exceptions import AuthenticationError, LockNotOwnedError, RedisError
 from redis.lock import Lock
 
 from .redis_client import get_redis, key
@@ -40,7 +52,10 @@ LEADER_LOCK_KEY = key("beat", "leader")
 # How many times a beat became the leader: a count another leader has moved
 # on says that it led while this one's lock had expired.
 LEADER_TERM_KEY = key("beat", "leader_term")
-LEADER_LOCK_TTL_SECONDS = 10
+# How long the lock outlives the leader's last renewal (BEAT_LEADER_LOCK_TTL):
+# a standby takes over this long after the leader died, and a leader frozen
+# for longer loses the lock.
+LEADER_LOCK_TTL_SECONDS = settings.beat_leader_lock_ttl
 # Three renewals per ttl: one or two may fail (Redis briefly away) before the
 # lock expires under a leader that is still running.
 RENEW_INTERVAL_SECONDS = LEADER_LOCK_TTL_SECONDS / 3
@@ -49,6 +64,35 @@ STANDBY_POLL_SECONDS = 1
 
 class LostLeadership(SystemExit):
     """Another beat led while this one's lock had expired: this beat must stop sending."""
+
+
+class StoppedBeforeSending(SystemExit):
+    """SIGTERM or SIGINT reached a beat still starting (waiting to lead, say): it stops at once."""
+
+
+@contextlib.contextmanager
+def stopping_on_signals() -> Iterator[None]:
+    """SIGTERM and SIGINT stop a beat at once while it starts: waits to lead, opens its schedule.
+
+    It has sent nothing yet, and has nothing to save. Celery's own handlers
+    would save the schedule's state first, and to do that build a scheduler,
+    which would wait all over again: a waiting beat would ignore every stop
+    but SIGKILL. They are back in place once this beat has started.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may handle signals (an embedded beat)
+        return
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        logger.info("Stopping (%s) before sending anything", signal.Signals(signum).name)
+        raise StoppedBeforeSending(0)
+
+    previous = {signum: signal.signal(signum, stop) for signum in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def wait_until_leader() -> tuple[Lock, int]:
@@ -63,6 +107,8 @@ def wait_until_leader() -> tuple[Lock, int]:
                 logger.info("This beat is the leader: it holds %s and sends", LEADER_LOCK_KEY)
                 return lock, term
             reason = "standby"
+        except AuthenticationError as exc:
+            reason = f"Redis refused the credentials in REDIS_URL ({exc})"
         except RedisError as exc:
             reason = f"Redis is unreachable ({exc})"
         if reason != waiting_for:
@@ -104,9 +150,14 @@ class LeaderOnlyScheduler(Scheduler):
     _leader_term: int | None = None
 
     def setup_schedule(self) -> None:
-        self.before_leading()
-        self.become_leader()
-        self.setup_leader_schedule()
+        with stopping_on_signals():
+            try:
+                self.before_leading()
+                self.become_leader()
+                self.setup_leader_schedule()
+            except StoppedBeforeSending:
+                self._release_lock()  # a standby need not wait out its ttl
+                raise
 
     def before_leading(self) -> None:
         """What must be ready before this beat may lead; nothing, unless a scheduler says so."""
@@ -116,7 +167,9 @@ class LeaderOnlyScheduler(Scheduler):
         super().setup_schedule()
 
     def become_leader(self) -> None:
-        if settings.beat_leader_lock:
+        # Already the leader (setup_schedule called again): a second lock
+        # would wait out this one's ttl, and lead no more than it does.
+        if settings.beat_leader_lock and self._leader_lock is None:
             self._leader_lock, self._leader_term = wait_until_leader()
 
     def tick(self, *args: Any, **kwargs: Any) -> float:
@@ -138,6 +191,34 @@ class LeaderOnlyScheduler(Scheduler):
             logger.warning("Could not renew the leader lock, not sending this tick: %s", exc)
             return STANDBY_POLL_SECONDS
         return min(super().tick(*args, **kwargs), RENEW_INTERVAL_SECONDS)
+
+    def apply_async(
+        self,
+        entry: ScheduleEntry,
+        producer: Producer | None = None,
+        advance: bool = True,
+        **kwargs: Any,
+    ) -> Any:
+        """Send an entry's task: on a lock confirmed just now, and with its run recorded first.
+
+        The tick confirmed the lock too, but a beat frozen since (a GC pause,
+        SIGSTOP, a stalled VM) may have lost it to a standby by now: it finds
+        that out here, and exits instead of sending. What is left is a
+        freeze longer than the lock's ttl in the microseconds between this
+        confirmation's reply and the publish; such a beat sends that one run
+        beside the new leader, then exits at its next tick.
+        """
+        if self._leader_lock is not None:
+            self._renew_or_take_back(self._leader_lock)
+        self.record_run(entry)
+        return super().apply_async(entry, producer, advance, **kwargs)
+
+    def record_run(self, entry: ScheduleEntry) -> None:
+        """Write that ``entry`` runs now where the next leader reads it, before it is sent.
+
+        A scheduler whose store already does so as the entry is reserved
+        (RedBeat's) needs nothing more. An error here leaves the run unsent.
+        """
 
     def _renew_or_take_back(self, lock: Lock) -> None:
         """Renew the lock; take it back if it expired and no beat led since; else stop."""

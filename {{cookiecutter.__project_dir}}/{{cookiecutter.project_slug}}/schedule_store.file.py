@@ -1,9 +1,9 @@
 """The schedule beat runs, for the schedule command: here BEAT_SCHEDULE itself.
 
 With the file scheduler the schedule is code, so it is changed in code, not
-at runtime. When each entry last ran is in beat's state file, which beat
-keeps open while it runs; the scheduler also records it in Redis
-(``record_last_run``), and that is what this store reads.
+at runtime. When each entry last ran is recorded in Redis as it is sent
+(``record_last_run``), where every beat finds it whatever its own state
+file says; this store reads it there too.
 """
 
 from datetime import datetime
@@ -28,6 +28,12 @@ def record_last_run(name: str, when: datetime) -> None:
     get_redis().hset(LAST_RUN_KEY, name, when.isoformat())
 
 
+def recorded_last_runs() -> dict[str, datetime]:
+    """When each entry was last sent, by any beat."""
+    recorded = text_map(get_redis().hgetall(LAST_RUN_KEY))
+    return {name: datetime.fromisoformat(when) for name, when in recorded.items()}
+
+
 class CodeScheduleStore:
     """BEAT_SCHEDULE, with the last runs beat recorded in Redis."""
 
@@ -36,7 +42,7 @@ class CodeScheduleStore:
 
     def entries(self) -> list[Entry]:
         try:
-            recorded = text_map(get_redis().hgetall(LAST_RUN_KEY))
+            recorded = recorded_last_runs()
         except RedisError:
             recorded = None  # the schedule is code and still listed; only its last runs are not
         return [
@@ -62,11 +68,10 @@ class CodeScheduleStore:
         return []
 
     @staticmethod
-    def _last_run(recorded: dict[str, str] | None, name: str) -> LastRun:
+    def _last_run(recorded: dict[str, datetime] | None, name: str) -> LastRun:
         if recorded is None:
             return LastRun.unknown("Redis is unreachable")
-        when = recorded.get(name)
-        return LastRun(datetime.fromisoformat(when)) if when else LastRun.never()
+        return LastRun(recorded.get(name))
 
     def _entry(self, name: str, fields: dict[str, Any], last_run: LastRun) -> Entry:
         return Entry(

@@ -8,8 +8,9 @@ standby, not a duplicate.
 import logging
 import time
 
+from celery.beat import ScheduleEntry
 from django.db import DatabaseError, connection
-from django_celery_beat.schedulers import DatabaseScheduler
+from django_celery_beat.schedulers import DatabaseScheduler, ModelEntry
 
 from .beat_leader import LeaderOnlyScheduler
 from .unapplied_migrations import count_unapplied_migrations
@@ -56,6 +57,11 @@ class MigratedDatabaseScheduler(LeaderOnlyScheduler, DatabaseScheduler):
     BEAT_SCHEDULE entry over the database on each start, undoing what an
     operator changed in the admin; here ``manage.py sync_periodic_tasks`` is
     the one way code reaches the database, and it keeps the operator's choices.
+
+    And it writes when each entry last ran as it sends it, where
+    django-celery-beat would wait for its next periodic sync: a beat that
+    takes over reads the database, and would otherwise send again a run
+    sent minutes before.
     """
 
     def before_leading(self) -> None:
@@ -76,3 +82,9 @@ class MigratedDatabaseScheduler(LeaderOnlyScheduler, DatabaseScheduler):
             logger.warning(
                 "There are no periodic tasks in the database: run `manage.py sync_periodic_tasks`"
             )
+
+    def record_run(self, entry: ScheduleEntry) -> None:
+        if isinstance(entry, ModelEntry):
+            # The reserved entry shares this one's row: its new last run and count.
+            entry.save()
+            self._dirty.discard(entry.name)

@@ -9,11 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from celery.beat import ScheduleEntry
-from kombu import Producer
-from redis.exceptions import RedisError
 
 from .beat_leader import LeaderOnlyScheduler
-from .schedule_store import record_last_run
+from .schedule_store import record_last_run, recorded_last_runs
 from .typing_gaps import PersistentScheduler
 
 logger = logging.getLogger(__name__)
@@ -27,11 +25,26 @@ class StateDirScheduler(LeaderOnlyScheduler, PersistentScheduler):
     the folder, so a fresh checkout or an empty volume would fail to start.
     A standby opens the state file only once it leads, so two beats sharing
     the volume never write it at the same time.
+
+    The state file is this beat's own, and may be old (a beat that led last
+    week) or new (a wiped dyno, an empty volume): when each entry last ran
+    is recorded in Redis as it is sent, and a new leader takes it from there.
     """
 
     def setup_leader_schedule(self) -> None:
         Path(self.schedule_filename).parent.mkdir(parents=True, exist_ok=True)
         super().setup_leader_schedule()
+        self.continue_from_recorded_runs()
+
+    def leadership_regained(self) -> None:
+        self.continue_from_recorded_runs()
+
+    def continue_from_recorded_runs(self) -> None:
+        """Take each entry's last run from Redis, wherever the beat that sent it ran."""
+        recorded = recorded_last_runs()
+        for name, entry in self.schedule.items():
+            if name in recorded:
+                entry.last_run_at = recorded[name]
 
     def _destroy_open_corrupted_schedule(self, exc: Exception) -> Any:
         # Celery's own version logs a traceback for a file it then simply
@@ -46,16 +59,8 @@ class StateDirScheduler(LeaderOnlyScheduler, PersistentScheduler):
         self._remove_db()
         return self._open_schedule()
 
-    def apply_entry(self, entry: ScheduleEntry, producer: Producer | None = None) -> None:
-        """Send the entry's task, and record when in Redis, where the schedule command reads it."""
-        super().apply_entry(entry, producer)
-        # Beat reserved the entry before sending it: the schedule holds it
-        # with its new last run.
-        name, reserved = entry.name, self.schedule.get(entry.name or "")
-        if name is None or reserved is None or reserved.last_run_at is None:
-            return  # not an entry of the schedule: nothing to record
-        try:
-            record_last_run(name, reserved.last_run_at)
-        except RedisError as exc:
-            # Bookkeeping must never stop beat from sending.
-            logger.warning("Could not record the last run of %s: %s", entry.name, exc)
+    def record_run(self, entry: ScheduleEntry) -> None:
+        # Beat has reserved the entry: the schedule holds it with its new last run.
+        reserved = self.schedule.get(entry.name or "")
+        if reserved is not None and reserved.name and reserved.last_run_at:
+            record_last_run(reserved.name, reserved.last_run_at)

@@ -98,6 +98,7 @@ class Settings:
     heartbeat_interval: int
     heartbeat_max_age: int
     beat_leader_lock: bool
+    beat_leader_lock_ttl: int
     task_soft_time_limit: int
     task_time_limit: int
     visibility_timeout: int
@@ -121,6 +122,12 @@ class Settings:
                 "TASK_TIME_LIMIT",
                 f"{time_limit} must be greater than TASK_SOFT_TIME_LIMIT ({soft_time_limit})",
             )
+        leader_lock_ttl = _positive_int(environ, "BEAT_LEADER_LOCK_TTL", 10)
+        if leader_lock_ttl < 3:
+            # The leader renews its lock every third of the ttl, and beat's
+            # loop is not exact to the second: a shorter lock would expire
+            # under a leader that is merely busy.
+            raise SettingsError("BEAT_LEADER_LOCK_TTL", f"{leader_lock_ttl} must be 3 or more")
         visibility_timeout = _positive_int(
             environ, "BROKER_VISIBILITY_TIMEOUT", max(3600, 2 * time_limit)
         )
@@ -137,6 +144,7 @@ class Settings:
             heartbeat_interval=heartbeat_interval,
             heartbeat_max_age=_positive_int(environ, "HEARTBEAT_MAX_AGE", 3 * heartbeat_interval),
             beat_leader_lock=read_flag(environ, "BEAT_LEADER_LOCK", default=True),
+            beat_leader_lock_ttl=leader_lock_ttl,
             task_soft_time_limit=soft_time_limit,
             task_time_limit=time_limit,
             visibility_timeout=visibility_timeout,
