@@ -7,6 +7,7 @@ schedule from Redis on every wake-up, so a change made here applies within
 its loop interval (``scheduler_settings``), without a restart.
 """
 
+from datetime import UTC, datetime
 from typing import Any
 
 from celery import Celery
@@ -15,6 +16,30 @@ from redbeat.schedulers import RedBeatSchedulerEntry, ensure_conf
 from redbeat.schedulers import get_redis as redbeat_redis
 
 from .entries import ChangeRefused, Entry, LastRun, UnknownEntry
+
+
+class RedBeatEntry(RedBeatSchedulerEntry):
+    """RedBeat's entry, its next due time reckoned in real time.
+
+    RedBeat files each entry in Redis under the time it is next due, and
+    beat looks at an entry only once that time has come. RedBeat reckons it
+    as the last run's local time plus the time left: across a daylight-saving
+    change that lands an hour off, and a crontab run filed an hour late is
+    then dropped as missed. The time left is real time from now, so it is
+    added to now, in UTC.
+    """
+
+    @property
+    def due_at(self) -> datetime | None:
+        now = self.default_now()
+        if self.last_run_at is None:
+            return now  # never run: due now
+        if self.schedule is None:
+            return None
+        remaining = self.schedule.remaining_estimate(self.last_run_at)
+        if remaining is None:
+            return None  # no run after the last one
+        return now if remaining.total_seconds() < 0 else now.astimezone(UTC) + remaining
 
 
 class RedBeatStore:
@@ -28,7 +53,7 @@ class RedBeatStore:
         stored = []
         for entry_key in redbeat_redis(self.app).zrange(self.schedule_key, 0, -1):
             try:
-                stored.append(_as_entry(RedBeatSchedulerEntry.from_key(entry_key, app=self.app)))
+                stored.append(_as_entry(RedBeatEntry.from_key(entry_key, app=self.app)))
             except KeyError:
                 continue  # removed while listing
         names = {entry.name for entry in stored}
@@ -47,7 +72,7 @@ class RedBeatStore:
     ) -> None:
         if self.find(name) is not None:
             raise ChangeRefused(f"an entry named {name!r} exists already")
-        RedBeatSchedulerEntry(name, task, schedule, args=args, kwargs=kwargs, app=self.app).save()
+        RedBeatEntry(name, task, schedule, args=args, kwargs=kwargs, app=self.app).save()
 
     def set_enabled(self, name: str, enabled: bool) -> None:
         entry = self._load(name)
@@ -60,21 +85,21 @@ class RedBeatStore:
     def notes(self) -> list[str]:
         return []
 
-    def _load(self, name: str) -> RedBeatSchedulerEntry:
+    def _load(self, name: str) -> RedBeatEntry:
         try:
-            entry_key = RedBeatSchedulerEntry.generate_key(self.app, name)
-            entry: RedBeatSchedulerEntry = RedBeatSchedulerEntry.from_key(entry_key, app=self.app)
+            entry_key = RedBeatEntry.generate_key(self.app, name)
+            entry: RedBeatEntry = RedBeatEntry.from_key(entry_key, app=self.app)
         except KeyError:
             raise UnknownEntry(name) from None
         return entry
 
     def _from_code(self, name: str) -> Entry:
         """A code entry beat has not stored yet, as it will store it."""
-        entry = RedBeatSchedulerEntry(name, app=self.app, **self.app.conf.beat_schedule[name])
+        entry = RedBeatEntry(name, app=self.app, **self.app.conf.beat_schedule[name])
         return _as_entry(entry, LastRun.never())
 
 
-def _as_entry(entry: RedBeatSchedulerEntry, last_run: LastRun | None = None) -> Entry:
+def _as_entry(entry: RedBeatEntry, last_run: LastRun | None = None) -> Entry:
     if entry.name is None or entry.task is None or entry.schedule is None:
         raise ValueError(f"RedBeat's entry {entry.key} has no name, task or schedule")
     return Entry(

@@ -9,11 +9,12 @@ import logging
 from typing import Any
 
 from redbeat.decoder import RedBeatJSONEncoder
-from redbeat.schedulers import RedBeatScheduler, RedBeatSchedulerEntry, ensure_conf
+from redbeat.schedulers import RedBeatScheduler, ensure_conf
 from redbeat.schedulers import get_redis as redbeat_redis
 from redis.client import Pipeline
 
 from .beat_leader import LeaderOnlyScheduler
+from .schedule_store import RedBeatEntry
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +35,8 @@ class LeaderRedBeatScheduler(LeaderOnlyScheduler, RedBeatScheduler):
     paused, so a restart does not undo an operator's pause.
     """
 
+    Entry = RedBeatEntry
+
     def update_from_dict(self, dict_: dict[str, Any]) -> None:
         # RedBeat's own version makes two round trips per entry, one to read
         # it and one to store it: some 8 s at 10,000 entries. In batches the
@@ -47,18 +50,18 @@ class LeaderRedBeatScheduler(LeaderOnlyScheduler, RedBeatScheduler):
         client = redbeat_redis(self.app)
         with client.pipeline(transaction=False) as pipe:
             for name in dict_:
-                pipe.hmget(RedBeatSchedulerEntry.generate_key(self.app, name), "definition", "meta")
+                pipe.hmget(RedBeatEntry.generate_key(self.app, name), "definition", "meta")
             stored = pipe.execute()
         entries = []
         for (name, fields), (definition, meta) in zip(dict_.items(), stored, strict=True):
             try:
-                entry = RedBeatSchedulerEntry(**{**fields, "name": name, "app": self.app})
+                entry = RedBeatEntry(**{**fields, "name": name, "app": self.app})
             except Exception as exc:
                 # As in RedBeat: one bad entry must not keep the others out.
                 logger.error("Could not add the entry %s to the schedule: %r", name, exc)
                 continue
             if definition:
-                entry.last_run_at = RedBeatSchedulerEntry.decode_meta(meta)["last_run_at"]
+                entry.last_run_at = RedBeatEntry.decode_meta(meta)["last_run_at"]
                 entry.enabled = entry.enabled and json.loads(definition).get("enabled", True)
             entries.append(entry)
         schedule_key = ensure_conf(self.app).schedule_key
@@ -78,7 +81,7 @@ class LeaderRedBeatScheduler(LeaderOnlyScheduler, RedBeatScheduler):
             self.setup_leader_schedule()
 
 
-def _save_onto(pipe: Pipeline, entry: RedBeatSchedulerEntry, schedule_key: str) -> None:
+def _save_onto(pipe: Pipeline, entry: RedBeatEntry, schedule_key: str) -> None:
     """RedBeat's ``RedBeatSchedulerEntry.save()``, queued on a pipeline shared by many entries."""
     definition = {
         "name": entry.name,
