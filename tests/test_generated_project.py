@@ -30,6 +30,7 @@ DATABASE_TESTS = [
     "test_admin.py",
     "test_admin_schedule.py",
     "test_beat_reloads_schedule.py",
+    "test_daylight_saving.py",
     "test_external_sync.py",
     "test_missed_runs.py",
     "test_record_store.py",
@@ -39,6 +40,7 @@ DATABASE_TESTS = [
     "test_schedule_sync.py",
     "test_scheduler.py",
     "test_sessions.py",
+    "test_takeover.py",
     "test_user_digests.py",
 ]
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import redis as redis_py
 
-from .support import CeleryProcess, RedisServer, hands_out_tests_only, wait_for
+from .support import APP, CeleryProcess, RedisServer, hands_out_tests_only, wait_for
 
 # start_celery(command, *arguments, **environment), and its partials.
 StartCelery = Callable[..., CeleryProcess]
@@ -78,12 +78,13 @@ def start_celery(tmp_path: Path) -> Iterator[StartCelery]:
     """``start_celery(command, *arguments, **environment)``: a real worker or beat.
 
     Each is stopped when the test ends; the environment adds to the tests' own.
+    ``app=`` runs another app than the project's (``beat_app``, say).
     """
     started: list[CeleryProcess] = []
 
-    def start(command: str, *arguments: str, **environment: str) -> CeleryProcess:
+    def start(command: str, *arguments: str, app: str = APP, **environment: str) -> CeleryProcess:
         log_path = tmp_path / f"{command}-{len(started)}.log"
-        process = CeleryProcess([command, *arguments], log_path, environment)
+        process = CeleryProcess([command, *arguments], log_path, environment, app)
         started.append(process)
         return process
 
@@ -106,3 +107,18 @@ def start_worker(start_celery: StartCelery) -> StartCelery:
     must kill it. Wait for ``worker_is_ready`` before relying on it.
     """
     return functools.partial(start_celery, "worker", "--without-gossip", "--without-mingle")
+
+
+@pytest.fixture
+def project_timezone() -> Iterator[Callable[[str], None]]:
+    """``project_timezone(name)``: the app in another time zone for one test, as TIMEZONE would."""
+    from ..celery_app import app
+
+    original = app.conf.timezone
+
+    def use(name: str) -> None:
+        app.conf.update(timezone=name)
+        app.__dict__.pop("timezone", None)  # a cached property
+
+    yield use
+    use(str(original))

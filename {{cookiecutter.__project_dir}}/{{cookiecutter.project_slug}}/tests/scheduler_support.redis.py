@@ -1,10 +1,13 @@
 """What the tests need to know of the redis scheduler: RedBeat's entries in Redis."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
-
-from redbeat.schedulers import RedBeatSchedulerEntry
+from pathlib import Path
 
 from ..celery_app import app
+from ..schedule_store import RedBeatEntry
+from ..scheduler import LeaderRedBeatScheduler
 
 
 def one_second_heartbeat() -> dict[str, str]:
@@ -17,8 +20,8 @@ def one_second_heartbeat() -> dict[str, str]:
 
 def set_last_run(name: str, when: datetime) -> None:
     """Set the entry's last run, as if beat sent it then and was down since."""
-    entry_key = RedBeatSchedulerEntry.generate_key(app, name)
-    RedBeatSchedulerEntry.from_key(entry_key, app=app).reschedule(last_run_at=when)
+    entry_key = RedBeatEntry.generate_key(app, name)
+    RedBeatEntry.from_key(entry_key, app=app).reschedule(last_run_at=when)
 
 
 def store_code_schedule() -> None:
@@ -27,3 +30,21 @@ def store_code_schedule() -> None:
     Beat stores it in Redis when it starts; until then the schedule command
     lists the code's entries as beat will store them.
     """
+
+
+def beat_app_schedule(heartbeat_seconds: int) -> dict[str, str]:
+    """Set ``beat_app``'s schedule up, the heartbeat every so many seconds; return its environment.
+
+    Beat reads BEAT_SCHEDULE, built from that environment, and beat_app's entry.
+    """
+    return {"HEARTBEAT_INTERVAL": str(heartbeat_seconds)}
+
+
+@contextmanager
+def scheduler_in_this_process(folder: Path) -> Iterator[LeaderRedBeatScheduler]:
+    """The project's scheduler on app.conf.beat_schedule, made here (it leads), closed after."""
+    scheduler = LeaderRedBeatScheduler(app=app)
+    try:
+        yield scheduler
+    finally:
+        scheduler.close()

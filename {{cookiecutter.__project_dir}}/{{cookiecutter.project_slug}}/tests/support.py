@@ -1,7 +1,9 @@
 """What the tests share: real processes (redis-server, worker, beat) and ways to wait on them."""
 
 import copy
+import itertools
 import os
+import re
 import shutil
 import signal
 import socket
@@ -17,7 +19,7 @@ from typing import Any, TypeVar
 import pytest
 import redis
 from celery import Task
-from celery.schedules import BaseSchedule
+from celery.schedules import BaseSchedule, crontab
 from redis.typing import EncodableT, FieldT
 
 T = TypeVar("T")
@@ -26,6 +28,26 @@ T = TypeVar("T")
 PACKAGE = __package__.rpartition(".")[0]
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 APP = f"{PACKAGE}.celery_app"
+# The project's app, with EVERY_MINUTE in its schedule (beat_app.py).
+BEAT_APP = f"{PACKAGE}.tests.beat_app"
+
+# What a beat logs once it leads, and while it waits as a standby.
+LEADS = "This beat is the leader"
+WAITS_AS_STANDBY = "this beat waits as a standby"
+
+# An entry due every minute, for the tests that watch a crontab entry.
+EVERY_MINUTE: dict[str, dict[str, Any]] = {
+    "every-minute": {
+        "task": f"{PACKAGE}.tasks.cache.cleanup_expired_cache",
+        "schedule": crontab(),
+        "kwargs": {"dry_run": True},
+        "options": {"expires": 60},
+    },
+}
+
+
+# How long a process may take to stop on SIGTERM or SIGINT (ProjectProcess.exit_code_on).
+STOPS_WITHIN_SECONDS = 5
 
 
 def free_port() -> int:
@@ -213,6 +235,16 @@ class ProjectProcess:
     def log(self) -> str:
         return self.log_path.read_text()
 
+    def exit_code_on(self, signum: int) -> int:
+        """Send ``signum`` to the process; its exit code, once it stopped as promptly as it must.
+
+        After SIGTERM, docker compose waits 10 s before SIGKILL (Heroku 30,
+        systemd 90): a process must be gone well within the shortest.
+        """
+        self.process.send_signal(signum)
+        wait_for(lambda: self.process.poll() is not None, STOPS_WITHIN_SECONDS, self.log)
+        return self.process.returncode
+
     def stop(self) -> None:
         if self.process.poll() is None:
             # TERM to the whole group: a worker's pool children go with it.
@@ -226,12 +258,16 @@ class ProjectProcess:
 
 
 class CeleryProcess(ProjectProcess):
-    """``celery -A <app> <command>`` as a real subprocess."""
+    """``celery -A <app> <command>`` as a real subprocess, the project's app unless another."""
 
     def __init__(
-        self, command: list[str], log_path: Path, environment: dict[str, str] | None = None
+        self,
+        command: list[str],
+        log_path: Path,
+        environment: dict[str, str] | None = None,
+        app: str = APP,
     ) -> None:
-        super().__init__(["celery", "-A", APP, *command, "--loglevel=INFO"], log_path, environment)
+        super().__init__(["celery", "-A", app, *command, "--loglevel=INFO"], log_path, environment)
 
 
 def worker_is_ready(worker: ProjectProcess) -> bool:
@@ -240,3 +276,24 @@ def worker_is_ready(worker: ProjectProcess) -> bool:
 
 def heartbeats_sent(beat: ProjectProcess) -> int:
     return beat.log().count("Sending due task heartbeat")
+
+
+SENT = re.compile(
+    r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}).*Sending due task (\S+) ", re.MULTILINE
+)
+
+
+def send_times(beats: list[ProjectProcess], name: str) -> list[datetime]:
+    """When the beats sent entry ``name``, from their logs' own stamps, in order."""
+    return sorted(
+        datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S,%f")
+        for beat in beats
+        for stamp, sent in SENT.findall(beat.log())
+        if sent == name
+    )
+
+
+def seconds_between_sends(beats: list[ProjectProcess], name: str) -> list[float]:
+    """The time between each two sends of entry ``name`` in a row, by any of the beats."""
+    times = send_times(beats, name)
+    return [(later - earlier).total_seconds() for earlier, later in itertools.pairwise(times)]

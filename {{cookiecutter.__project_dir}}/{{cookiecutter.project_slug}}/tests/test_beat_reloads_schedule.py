@@ -1,6 +1,7 @@
 """A running beat follows the database: no restart for a change, no crash before migrations."""
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -59,3 +60,10 @@ def test_beat_started_before_migrations_waits_then_starts(tmp_path, start_beat):
     wait_for(lambda: "Database ready" in beat.log(), 30, beat.log)
     assert beat.log().count("Beat is waiting") == 1
     assert beat.process.poll() is None
+
+
+def test_a_beat_waiting_for_migrations_stops_at_once_when_told_to(tmp_path, start_beat):
+    beat = start_beat(DATABASE_URL=f"sqlite:///{tmp_path}/fresh.sqlite3")
+    wait_for(lambda: "Beat is waiting" in beat.log(), 30, beat.log)
+
+    assert beat.exit_code_on(signal.SIGTERM) == 0

@@ -5,17 +5,16 @@ starts, worker and beat processes killed with SIGKILL, a state file full of
 garbage, a message a worker must not open.
 """
 
-import itertools
 import json
 import os
 import pickle
 import re
 import signal
 import time
-from datetime import datetime
 from pathlib import Path
 
 import pytest
+import redis as redis_py
 
 from ..celery_app import app
 from ..redis_client import HEARTBEAT_KEY
@@ -29,25 +28,21 @@ from .records_support import (
     make_old_records,
 )
 from .scheduler_support import one_second_heartbeat
-from .support import RedisServer, heartbeats_sent, run_health, wait_for, worker_is_ready
-
-SENT_HEARTBEAT = re.compile(
-    r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}).*Sending due task heartbeat", re.MULTILINE
+from .support import (
+    RedisServer,
+    heartbeats_sent,
+    run_health,
+    seconds_between_sends,
+    wait_for,
+    worker_is_ready,
 )
+
 RECEIVED_HEARTBEAT = re.compile(r"Task \S+\.heartbeat\[([0-9a-f-]+)\] received")
 
 
 def healthy(environment):
     result, _ = run_health(**environment)
     return result.returncode == 0
-
-
-def seconds_between_heartbeats_sent(beat):
-    sent = [
-        datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S,%f")
-        for stamp in SENT_HEARTBEAT.findall(beat.log())
-    ]
-    return [(later - earlier).total_seconds() for earlier, later in itertools.pairwise(sent)]
 
 
 @pytest.fixture
@@ -84,7 +79,7 @@ def test_worker_and_beat_ride_out_redis_going_away_for_5_seconds(
     assert beat.process.poll() is None, beat.log()
     # The entry is due every second: two sends closer than that would be one
     # due time sent twice. And no message reached the worker twice.
-    gaps = seconds_between_heartbeats_sent(beat)
+    gaps = seconds_between_sends([beat], "heartbeat")
     assert len(gaps) >= 3 and min(gaps) > 0.5, gaps
     received = RECEIVED_HEARTBEAT.findall(worker.log())
     assert len(received) == len(set(received))
@@ -115,6 +110,23 @@ def test_worker_and_beat_wait_for_redis_that_is_not_there_yet(
     private_redis.start()
     wait_for(lambda: healthy(environment), 30, lambda: beat.log() + worker.log())
     assert worker.process.poll() is None and beat.process.poll() is None
+
+
+@pytest.mark.parametrize("fault", ["down", "wrong password"])
+def test_a_beat_waiting_for_redis_stops_at_once_when_told_to(
+    private_redis, start_beat, tmp_path, fault
+):
+    if fault == "down":
+        private_redis.stop()
+        url, waiting = private_redis.url, "Redis is unreachable"
+    else:
+        redis_py.Redis(port=private_redis.port).config_set("requirepass", "the-right-one")
+        url = f"redis://:a-wrong-one@127.0.0.1:{private_redis.port}/0"
+        waiting = "Redis refused the credentials in REDIS_URL"
+    beat = start_beat(REDIS_URL=url, STATE_DIR=str(tmp_path / "state"))
+    wait_for(lambda: f"cannot take the leader lock yet: {waiting}" in beat.log(), 30, beat.log)
+
+    assert beat.exit_code_on(signal.SIGTERM) == 0
 
 
 def test_beat_killed_with_sigkill_starts_again_and_sends(redis, worker, start_beat, tmp_path):

@@ -20,19 +20,6 @@ from .support import fire_times, listed_entry, schedule_of
 BUSY_DAY = datetime(2026, 6, 1, tzinfo=UTC)
 
 
-@pytest.fixture
-def project_timezone():
-    """Run the app in another time zone for one test, as TIMEZONE would."""
-    original = app.conf.timezone
-
-    def use(name):
-        app.conf.update(timezone=name)
-        app.__dict__.pop("timezone", None)  # a cached property
-
-    yield use
-    use(original)
-
-
 def test_every_entry_names_a_registered_task():
     app.loader.import_default_modules()
 

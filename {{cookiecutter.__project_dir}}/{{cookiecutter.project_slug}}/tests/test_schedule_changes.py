@@ -13,7 +13,7 @@ import pytest
 from ..schedule import main
 from ..tasks.cache import cleanup_expired_cache
 from .scheduler_support import set_last_run
-from .support import is_listed, listed_entry, successful_runs, wait_for
+from .support import LEADS, is_listed, listed_entry, successful_runs, wait_for
 
 CLEANUP = cleanup_expired_cache.name
 DRY_RUN = '{"dry_run": true}'
@@ -72,7 +72,7 @@ def test_refuses_a_name_that_is_taken(redis, capsys):
 
 def test_a_running_beat_applies_changes_without_a_restart(redis, worker, start_beat):
     beat = start_beat()
-    wait_for(lambda: "This beat is the leader" in beat.log(), 30, beat.log)
+    wait_for(lambda: LEADS in beat.log(), 30, beat.log)
 
     added = main(["add", "every-second", CLEANUP, "--every", "1s", "--kwargs", DRY_RUN])
     assert added == 0

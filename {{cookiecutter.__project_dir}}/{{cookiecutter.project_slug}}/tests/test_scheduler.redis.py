@@ -4,11 +4,11 @@ from datetime import UTC, datetime, timedelta
 
 import celery.schedules
 import pytest
-from redbeat.schedulers import RedBeatSchedulerEntry, ensure_conf
+from redbeat.schedulers import ensure_conf
 
 from ..celery_app import app
 from ..schedule import main
-from ..schedule_store import open_store
+from ..schedule_store import RedBeatEntry, open_store
 from ..scheduler import LeaderRedBeatScheduler
 from ..typing_gaps import interval_of
 from .scheduler_support import one_second_heartbeat
@@ -55,8 +55,8 @@ def test_a_beat_restart_keeps_a_paused_entry_paused_and_every_last_run(redis):
     start_and_stop_beats_scheduler()
     assert main(["pause", "generate-weekly-report"]) == 0
     sent_at = datetime.now(UTC) - timedelta(minutes=9)
-    entry_key = RedBeatSchedulerEntry.generate_key(app, "refresh-stale-records")
-    RedBeatSchedulerEntry.from_key(entry_key, app=app).reschedule(last_run_at=sent_at)
+    entry_key = RedBeatEntry.generate_key(app, "refresh-stale-records")
+    RedBeatEntry.from_key(entry_key, app=app).reschedule(last_run_at=sent_at)
 
     start_and_stop_beats_scheduler()
 

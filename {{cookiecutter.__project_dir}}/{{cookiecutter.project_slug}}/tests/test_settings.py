@@ -21,6 +21,7 @@ def test_defaults_when_nothing_is_set():
     assert settings.heartbeat_max_age == 180
     assert settings.task_time_limit > settings.task_soft_time_limit
     assert settings.visibility_timeout == 3600
+    assert settings.beat_leader_lock_ttl == 10
 
 
 class RecordingEnviron(dict[str, str]):
@@ -78,6 +79,7 @@ def test_accepts_redis_urls(url):
         ("SYNC_SOURCE_URL", "ftp://example.com/items"),
         ("ARCHIVE_AFTER_DAYS", "ninety"),
         ("BROKER_VISIBILITY_TIMEOUT", "1h"),
+        ("BEAT_LEADER_LOCK_TTL", "2"),
     ],
 )
 def test_refuses_a_malformed_value_naming_the_variable(variable, value):
