@@ -11,7 +11,11 @@ run, so the ratio holds on a noisy machine:
    (``probes/throughput.py``) and ``exclusive`` acquisitions per second;
 6. beat with 10, 1,000 and 10,000 entries, per scheduler
    (``probes/beat_at_scale.py``);
-7. health answer time with Redis up and down (``probes/locks_and_health.py``).
+7. health answer time with Redis up and down (``probes/locks_and_health.py``);
+8. takeover by a standby beat after the leader is killed or stopped
+   (``probes/takeover.py``), and what writing each run down costs a send
+   (``probes/send_cost.py``), per scheduler, with the dispatch p99 of the
+   last report beside this run's.
 
 Probes run inside a rendered, installed project with its own interpreter and
 print JSON. The figures go to ``docs/benchmarks.json`` (raw) and
@@ -88,9 +92,24 @@ def describe_machine():
     }
 
 
+def previous_figures():
+    """The last report's date and dispatch p99 per scheduler, to show beside this run's."""
+    raw = DOCS / "benchmarks.json"
+    if not raw.exists():
+        return None
+    last = json.loads(raw.read_text())
+    return {
+        "date": last["machine"]["date"],
+        "dispatch_p99_ms": {
+            scheduler: figures["dispatch"]["project"]["p99_ms"]
+            for scheduler, figures in last["dispatch"].items()
+        },
+    }
+
+
 def measure(workdir, save):
     """Take every figure, saving the raw ones after each part: a long run keeps what it has."""
-    figures = {"machine": describe_machine()}
+    figures = {"machine": describe_machine(), "previous": previous_figures()}
     print("1. rendering every combination", flush=True)
     figures["render"] = template_figures.render_times()
     save(figures)
@@ -108,7 +127,7 @@ def measure(workdir, save):
     figures["locks_and_health"] = run_probe(projects["file"], "locks_and_health")
     figures["throughput"] = run_probe(projects["file"], "throughput")
     save(figures)
-    for probe in ["dispatch", "beat_at_scale"]:
+    for probe in ["dispatch", "beat_at_scale", "takeover", "send_cost"]:
         figures[probe] = {
             scheduler: run_probe(project, probe) for scheduler, project in projects.items()
         }

@@ -42,21 +42,24 @@ import importlib
 import io
 import json
 import math
-import os
 import random
-import re
 import shutil
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime
 from pathlib import Path
 
 import project_under_test
-from project_under_test import is_django, scheduler_support, test_environment
+from project_under_test import (
+    alive,
+    fresh_case,
+    log_times,
+    running,
+    scheduler_support,
+    use_private_services,
+)
 from stock_schedulers import STOCK_SCHEDULERS, project_scheduler
 
 support = project_under_test.support()  # the project's own test helpers
@@ -80,49 +83,6 @@ PICKUP_TIMEOUT_SECONDS = 330
 
 SENDING = "Scheduler: Sending due task {} ("
 HEARTBEAT_STARTED = "Heartbeat from "
-LOG_TIME = re.compile(r"\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3})")
-
-
-def log_times(log, marker):
-    """When each log line holding ``marker`` was written, in seconds since the epoch."""
-    times = []
-    for line in log.splitlines():
-        stamp = LOG_TIME.match(line)
-        if stamp and marker in line:
-            times.append(datetime.strptime(stamp[1], "%Y-%m-%d %H:%M:%S,%f").timestamp())
-    return times
-
-
-def alive(process):
-    """True while the process runs; an error once it exited, so that no wait outlives it."""
-    if process.process.poll() is not None:
-        raise RuntimeError(f"{process.log_path} ended early:\n{process.log()}")
-    return True
-
-
-@contextlib.contextmanager
-def running(command, log_path, environment):
-    """``celery <command>`` for the length of the block, then stopped."""
-    process = support.CeleryProcess(command, log_path, environment)
-    try:
-        yield process
-    finally:
-        process.stop()
-
-
-def use_private_services(workdir, redis_server):
-    """Point this process, and every process it starts, at a throwaway Redis and state."""
-    os.environ.update(test_environment(), REDIS_URL=redis_server.url, STATE_DIR=str(workdir))
-    if is_django():
-        os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--noinput"],
-            stdout=subprocess.DEVNULL,
-            check=True,
-        )
-        import django
-
-        django.setup()
 
 
 def stock_beat_options(kind):
@@ -130,13 +90,6 @@ def stock_beat_options(kind):
     scheduler = STOCK_SCHEDULERS[kind]
     module = importlib.import_module(scheduler.partition(":")[0])
     return ["--scheduler", scheduler, "--max-interval", str(module.DEFAULT_MAX_INTERVAL)]
-
-
-def fresh_case(slug, folder, environment):
-    """A folder for one case's logs and state, an empty Redis, and the case's environment."""
-    folder.mkdir()
-    importlib.import_module(f"{slug}.redis_client").get_redis().flushdb()
-    return {**environment, "STATE_DIR": str(folder)}
 
 
 def dispatch_delays_ms(beat_log, worker_log, interval):
@@ -172,7 +125,7 @@ def latency_figures(delays):
 
 def dispatch_latency(slug, folder, beat_options, environment):
     """Start a worker, then beat; collect DISPATCH_RUNS heartbeats and time them."""
-    environment = fresh_case(slug, folder, environment)
+    environment = fresh_case(folder, environment)
     enough = DISPATCH_RUNS + WARM_UP_RUNS + 1  # the first send has no known due time
     with running(["worker"], folder / "worker.log", environment) as worker:
         support.wait_for(lambda: alive(worker) and support.worker_is_ready(worker), 60, worker.log)
@@ -250,7 +203,7 @@ class PickupTrials:
 
 def pickup_seconds(slug, kind, folder, beat_options, environment):
     """Start beat; add PICKUP_TRIALS entries at random moments of one CHANGE_WINDOW_SECONDS."""
-    environment = fresh_case(slug, folder, environment)
+    environment = fresh_case(folder, environment)
     # Back to the code's heartbeat, no longer every second.
     scheduler_support().store_code_schedule()
     task = importlib.import_module(f"{slug}.celery_app").app.conf.beat_schedule["heartbeat"]["task"]

@@ -7,9 +7,16 @@ redis-server, worker and beat processes, and the same ways to wait on them.
 Each is imported when asked for, as they bring pytest along.
 """
 
+import contextlib
 import importlib
+import os
+import re
+import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
+
+LOG_TIME = re.compile(r"\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3})")
 
 
 def package():
@@ -42,3 +49,55 @@ def test_environment():
         sys.path.insert(0, str(Path.cwd()))
         environment.update(importlib.import_module("conftest").TEST_ENVIRONMENT)
     return environment
+
+
+def use_private_services(workdir, redis_server):
+    """Point this process, and every process it starts, at a throwaway Redis and state.
+
+    In a Django project, also a fresh SQLite database, migrated, and Django set up.
+    """
+    os.environ.update(test_environment(), REDIS_URL=redis_server.url, STATE_DIR=str(workdir))
+    if is_django():
+        os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput"],
+            stdout=subprocess.DEVNULL,
+            check=True,
+        )
+        import django
+
+        django.setup()
+
+
+def fresh_case(folder, environment):
+    """A folder for one case's logs and state, an empty Redis, and the case's environment."""
+    folder.mkdir()
+    importlib.import_module(f"{package()}.redis_client").get_redis().flushdb()
+    return {**environment, "STATE_DIR": str(folder)}
+
+
+@contextlib.contextmanager
+def running(command, log_path, environment):
+    """``celery <command>`` for the length of the block, then stopped."""
+    process = support().CeleryProcess(command, log_path, environment)
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+def alive(process):
+    """True while the process runs; an error once it exited, so that no wait outlives it."""
+    if process.process.poll() is not None:
+        raise RuntimeError(f"{process.log_path} ended early:\n{process.log()}")
+    return True
+
+
+def log_times(log, marker):
+    """When each log line holding ``marker`` was written, in seconds since the epoch."""
+    times = []
+    for line in log.splitlines():
+        stamp = LOG_TIME.match(line)
+        if stamp and marker in line:
+            times.append(datetime.strptime(stamp[1], "%Y-%m-%d %H:%M:%S,%f").timestamp())
+    return times
