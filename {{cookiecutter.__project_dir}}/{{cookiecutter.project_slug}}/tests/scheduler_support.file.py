@@ -2,15 +2,25 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 from ..celery_app import app
+from ..schedule_store import record_last_run
 from ..scheduler import StateDirScheduler
 
 
 def one_second_heartbeat() -> dict[str, str]:
     """Make the heartbeat entry due every second; return the environment a beat needs for it."""
     return {"HEARTBEAT_INTERVAL": "1"}
+
+
+def set_last_run(name: str, when: datetime) -> None:
+    """Set the entry's last run, as if beat sent it then and was down since.
+
+    A beat takes each entry's last run from Redis when it starts to lead.
+    """
+    record_last_run(name, when)
 
 
 def store_code_schedule() -> None:

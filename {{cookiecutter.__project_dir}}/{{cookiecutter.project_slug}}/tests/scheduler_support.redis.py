@@ -5,9 +5,12 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
+from redbeat.schedulers import ensure_conf
+
 from ..celery_app import app
 from ..schedule_store import RedBeatEntry
 from ..scheduler import LeaderRedBeatScheduler
+from .support import EVERY_MINUTE
 
 
 def one_second_heartbeat() -> dict[str, str]:
@@ -19,9 +22,19 @@ def one_second_heartbeat() -> dict[str, str]:
 
 
 def set_last_run(name: str, when: datetime) -> None:
-    """Set the entry's last run, as if beat sent it then and was down since."""
-    entry_key = RedBeatEntry.generate_key(app, name)
-    RedBeatEntry.from_key(entry_key, app=app).reschedule(last_run_at=when)
+    """Set the entry's last run, as if beat sent it then and was down since.
+
+    An entry of the code (or beat_app's) that no beat has stored yet is
+    stored, as a beat would store it.
+    """
+    ensure_conf(app)  # RedBeat's key prefix, read from the app's configuration
+    try:
+        entry = RedBeatEntry.from_key(RedBeatEntry.generate_key(app, name), app=app)
+    except KeyError:
+        definition = {**app.conf.beat_schedule, **EVERY_MINUTE}[name]
+        entry = RedBeatEntry(name, app=app, **definition)
+        entry.save()
+    entry.reschedule(last_run_at=when)
 
 
 def store_code_schedule() -> None:
