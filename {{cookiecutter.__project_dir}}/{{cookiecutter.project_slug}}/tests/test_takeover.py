@@ -3,10 +3,10 @@
 Real beats and a real worker; each leader is killed with SIGKILL right after
 it sent (moments after, for a crontab run). In the second takeover the beat
 that takes over has a state of its own, stale from an earlier turn as
-leader (where the scheduler keeps state). The heartbeat is due every 10 s, longer than a
-takeover (the dead leader's lock lives 5 s here): a new leader that sent
-again what the dead one had just sent would show as two sends closer than
-that.
+leader (where the scheduler keeps state). The heartbeat is due every 10 s,
+longer than a takeover (the dead leader's lock lives 5 s here): a new
+leader that sent again what the dead one had just sent would show as two
+sends closer than that.
 """
 
 import os
