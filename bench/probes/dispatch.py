@@ -43,22 +43,18 @@ import io
 import json
 import math
 import random
-import shutil
-import signal
 import statistics
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 import project_under_test
 from project_under_test import (
     alive,
     fresh_case,
     log_times,
+    private_services,
     running,
     scheduler_support,
-    use_private_services,
 )
 from stock_schedulers import STOCK_SCHEDULERS, project_scheduler
 
@@ -234,13 +230,7 @@ def pickup_figures(slug, kind, workdir):
 
 
 def main(slug, kind=None):
-    # Stopped from outside (a CI timeout, say), still stop every process and
-    # remove every folder: the finally clauses run on SystemExit.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-    redis_server = support.RedisServer()
-    workdir = Path(tempfile.mkdtemp(prefix="bench-dispatch-"))
-    try:
-        use_private_services(workdir, redis_server)
+    with private_services("bench-dispatch-") as workdir:
         kind = kind or project_scheduler(importlib.import_module(f"{slug}.celery_app").app)[1]
         figures = {
             "scheduler": kind,
@@ -248,9 +238,6 @@ def main(slug, kind=None):
             "dispatch": dispatch_figures(slug, kind, workdir),
             "change_pickup": pickup_figures(slug, kind, workdir),
         }
-    finally:
-        redis_server.remove()
-        shutil.rmtree(workdir, ignore_errors=True)
     print(json.dumps(figures, indent=2))
 
 

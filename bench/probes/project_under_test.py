@@ -11,8 +11,11 @@ import contextlib
 import importlib
 import os
 import re
+import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 from datetime import datetime
 from pathlib import Path
 
@@ -51,22 +54,34 @@ def test_environment():
     return environment
 
 
-def use_private_services(workdir, redis_server):
-    """Point this process, and every process it starts, at a throwaway Redis and state.
+@contextlib.contextmanager
+def private_services(prefix):
+    """A throwaway Redis and state folder for the block, this process and every one it starts.
 
-    In a Django project, also a fresh SQLite database, migrated, and Django set up.
+    In a Django project, also a fresh SQLite database, migrated, and Django
+    set up. Yields the state folder. Stopped from outside (a CI timeout,
+    say), the probe still stops every process and removes every folder:
+    SIGTERM raises SystemExit, and the cleanup runs.
     """
-    os.environ.update(test_environment(), REDIS_URL=redis_server.url, STATE_DIR=str(workdir))
-    if is_django():
-        os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--noinput"],
-            stdout=subprocess.DEVNULL,
-            check=True,
-        )
-        import django
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    redis_server = support().RedisServer()
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        os.environ.update(test_environment(), REDIS_URL=redis_server.url, STATE_DIR=str(workdir))
+        if is_django():
+            os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
+            subprocess.run(
+                [sys.executable, "manage.py", "migrate", "--noinput"],
+                stdout=subprocess.DEVNULL,
+                check=True,
+            )
+            import django
 
-        django.setup()
+            django.setup()
+        yield workdir
+    finally:
+        redis_server.remove()
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def fresh_case(folder, environment):

@@ -28,22 +28,16 @@ The first WARM_UP_SENDS ticks, which open the connections, are not counted.
 
 import importlib
 import json
-import shutil
-import signal
 import statistics
 import sys
-import tempfile
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from time import perf_counter
 
 import project_under_test
 from celery.utils.imports import symbol_by_name
 from project_under_test import fresh_case, scheduler_support
 from stock_schedulers import STOCK_SCHEDULERS, project_scheduler
-
-support = project_under_test.support()  # the project's own test helpers
 
 SENDS = 200
 WARM_UP_SENDS = 5
@@ -154,15 +148,8 @@ def measure(slug, workdir):
 
 
 def main(slug):
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-    redis_server = support.RedisServer()
-    workdir = Path(tempfile.mkdtemp(prefix="bench-send-cost-"))
-    try:
-        project_under_test.use_private_services(workdir, redis_server)
+    with project_under_test.private_services("bench-send-cost-") as workdir:
         figures = measure(slug, workdir)
-    finally:
-        redis_server.remove()
-        shutil.rmtree(workdir, ignore_errors=True)
     print(json.dumps(figures, indent=2))
 
 

@@ -21,13 +21,10 @@ what is timed is beat.
 
 import importlib
 import json
-import shutil
 import signal
 import statistics
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 import project_under_test
 from project_under_test import alive, fresh_case, log_times, scheduler_support
@@ -140,18 +137,9 @@ def measure(workdir):
 
 
 def main(slug):
-    # Stopped from outside (a CI timeout, say), still stop every process and
-    # remove every folder: the finally clauses run on SystemExit.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-    redis_server = support.RedisServer()
-    workdir = Path(tempfile.mkdtemp(prefix="bench-takeover-"))
-    try:
-        project_under_test.use_private_services(workdir, redis_server)
+    with project_under_test.private_services("bench-takeover-") as workdir:
         beat_leader = importlib.import_module(f"{slug}.beat_leader")
         figures = {"lock_ttl_s": beat_leader.LEADER_LOCK_TTL_SECONDS, **measure(workdir)}
-    finally:
-        redis_server.remove()
-        shutil.rmtree(workdir, ignore_errors=True)
     print(json.dumps(figures, indent=2))
 
 
