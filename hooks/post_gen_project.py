@@ -32,7 +32,13 @@ PACKAGE = {{ cookiecutter.project_slug | tojson }}
 TESTS = f"{PACKAGE}/tests"
 
 # Variables of .env.example that hold a secret: each render gets its own.
-SECRET_VARIABLES = ("REDIS_PASSWORD", "FLOWER_PASSWORD", "SECRET_KEY", "POSTGRES_PASSWORD")
+SECRET_VARIABLES = (
+    "REDIS_PASSWORD",
+    "FLOWER_PASSWORD",
+    "METRICS_PASSWORD",
+    "SECRET_KEY",
+    "POSTGRES_PASSWORD",
+)
 
 # Which variants this render takes, by the value in their name.
 CHOSEN_VARIANTS = {

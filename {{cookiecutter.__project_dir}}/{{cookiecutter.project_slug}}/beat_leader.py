@@ -43,8 +43,12 @@ from kombu import Producer
 from redis.exceptions import AuthenticationError, LockNotOwnedError, RedisError
 from redis.lock import Lock
 
+from . import ledger
 from .redis_client import get_redis, key
+from .run_events import sent_by_beat
 from .settings import settings
+from .timetable import due_time
+from .typing_gaps import reserve
 
 logger = logging.getLogger(__name__)
 
@@ -155,6 +159,7 @@ class LeaderOnlyScheduler(Scheduler):
                 self.before_leading()
                 self.become_leader()
                 self.setup_leader_schedule()
+                self.watch_schedule()
             except StoppedBeforeSending:
                 self._release_lock()  # a standby need not wait out its ttl
                 raise
@@ -165,6 +170,10 @@ class LeaderOnlyScheduler(Scheduler):
     def setup_leader_schedule(self) -> None:
         """Open the schedule, once this beat leads: the upstream scheduler's own setup."""
         super().setup_schedule()
+
+    def watch_schedule(self) -> None:
+        """Have the run ledger watch every entry this beat sends, from now if it did not yet."""
+        ledger.watch({*self.app.conf.beat_schedule, *self.schedule})
 
     def become_leader(self) -> None:
         # Already the leader (setup_schedule called again): a second lock
@@ -207,11 +216,18 @@ class LeaderOnlyScheduler(Scheduler):
         freeze longer than the lock's ttl in the microseconds between this
         confirmation's reply and the publish; such a beat sends that one run
         beside the new leader, then exits at its next tick.
+
+        The run goes out marked with its entry's name, and the run ledger
+        has it as sent, due when the entry was due (``run_events``).
         """
         if self._leader_lock is not None:
             self._renew_or_take_back(self._leader_lock)
+        # ``entry`` is as it was before this run: when it was due follows from its last run.
+        due_at = due_time(entry.schedule, self.app.now(), entry.last_run_at)
+        if advance:
+            entry = reserve(self, entry)
         self.record_run(entry)
-        return super().apply_async(entry, producer, advance, **kwargs)
+        return super().apply_async(sent_by_beat(entry, due_at), producer, False, **kwargs)
 
     def record_run(self, entry: ScheduleEntry) -> None:
         """Write that ``entry`` runs now where the next leader reads it, before it is sent.
@@ -251,6 +267,7 @@ class LeaderOnlyScheduler(Scheduler):
     def _after_taking_back(self) -> None:
         try:
             self.leadership_regained()
+            self.watch_schedule()
         except RedisError as exc:
             # Half restored is worse than a clean start, which restores it all.
             logger.error("Could not restore the schedule after taking the lock back: %s", exc)

@@ -17,6 +17,7 @@ from celery.schedules import crontab
 from celery.schedules import crontab, solar
 {%- endif %}
 
+from .entries import Monitoring
 from .settings import settings
 
 TASKS = f"{__package__}.tasks"
@@ -93,4 +94,15 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "options": {"expires": 6 * HOUR},
     },
 {%- endif %}
+}
+
+# How the run ledger judges an entry, where its defaults do not suit: see
+# ``entries.Monitoring``. `make health CHECKS=jobs` names every entry that is
+# overdue (no success within its grace after it was due) or failing.
+MONITORING: dict[str, Monitoring] = {
+    # One failed sync is tried again a quarter of an hour later; three in a
+    # row mean the source is down or has changed, and need a person.
+    "sync-external-data": Monitoring(failing_after=3),
+    # The report is read on Monday morning: by noon, a missing one is news.
+    "generate-weekly-report": Monitoring(grace=timedelta(hours=3)),
 }

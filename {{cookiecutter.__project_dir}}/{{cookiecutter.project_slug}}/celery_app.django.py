@@ -14,7 +14,8 @@ from typing import Any
 from celery import Celery
 from celery.signals import setup_logging
 
-from . import activity
+from . import activity, run_events
+from .sentry import start_sentry
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", f"{__package__}.django_settings")
 
@@ -34,4 +35,6 @@ def use_django_logging(**_: Any) -> None:
     logging.config.dictConfig(django_settings.LOGGING)
 
 
+start_sentry()
 activity.record_task_outcomes()
+run_events.watch_runs()

@@ -5,10 +5,13 @@ Its settings are in ``celery_config``, the scheduler's among them.
 
 from celery import Celery
 
-from . import activity
+from . import activity, run_events
 from .celery_config import CELERY_SETTINGS
+from .sentry import start_sentry
 
 app = Celery(__package__)
 app.config_from_object(CELERY_SETTINGS)
 
+start_sentry()
 activity.record_task_outcomes()
+run_events.watch_runs()

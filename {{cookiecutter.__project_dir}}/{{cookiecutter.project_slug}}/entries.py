@@ -6,8 +6,8 @@ implements ``ScheduleStore`` over its own, so the schedule command (and
 whatever else lists or changes the schedule) works the same on all three.
 """
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from celery.schedules import BaseSchedule
@@ -38,6 +38,21 @@ class LastRun:
 
 
 @dataclass(frozen=True)
+class Monitoring:
+    """How the run ledger judges an entry, where the defaults do not suit it (``job_status``).
+
+    ``grace``: how long after a due time a run may still succeed before the
+    entry is overdue; by default the entry's ``expires`` (an hour if it has
+    none) plus TASK_TIME_LIMIT, the latest a run sent on time could finish.
+    ``failing_after``: how many failed runs in a row make the entry failing;
+    by default JOBS_FAILING_AFTER.
+    """
+
+    grace: timedelta | None = None
+    failing_after: int | None = None
+
+
+@dataclass(frozen=True)
 class Entry:
     """One entry of the schedule beat runs."""
 
@@ -48,6 +63,23 @@ class Entry:
     kwargs: dict[str, Any]
     enabled: bool
     last_run: LastRun
+    # How long a run may wait for a worker before it is dropped; None: for ever.
+    expires: timedelta | None = None
+    monitoring: Monitoring = field(default_factory=Monitoring)
+
+
+def expiry_of(options: dict[str, Any]) -> timedelta | None:
+    """How long a run of an entry with these options may wait for a worker; None: for ever.
+
+    ``expires`` is seconds or a timedelta; a fixed datetime is no wait of an
+    entry's own, and counts as none.
+    """
+    expires = options.get("expires")
+    if isinstance(expires, timedelta):
+        return expires
+    if isinstance(expires, int | float) and not isinstance(expires, bool):
+        return timedelta(seconds=expires)
+    return None
 
 
 class UnknownEntry(LookupError):

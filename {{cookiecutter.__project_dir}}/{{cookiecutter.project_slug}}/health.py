@@ -2,8 +2,11 @@
 
 The checks: ``redis`` answers (always checked); ``beat`` sent a heartbeat,
 and a worker ran one (``heartbeat``), within HEARTBEAT_MAX_AGE seconds; a
-worker answers a ping (``workers``). Name the checks to run after the
-command; by default they are ``beat heartbeat``. Prints one JSON object with
+worker answers a ping (``workers``); no schedule entry is overdue or
+failing, by the run ledger (``jobs``). Name the checks to run after the
+command; by default they are ``beat heartbeat``. ``jobs`` is a check of its
+own, never part of a container's liveness: a failing job must not get a
+healthy worker restarted. Prints one JSON object with
 each check, its value and whether it passed, and exits 0 when healthy, 1
 when not, 2 on a usage error. It never hangs:
 with Redis down it answers "unhealthy" within a couple of seconds, which is
@@ -15,18 +18,15 @@ import json
 import sys
 import time
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import NotRequired, TypeAlias, TypedDict
 
 import redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
-from .redis_client import HEARTBEAT_KEY, text
+from .redis_client import HEARTBEAT_KEY, QUICK_TIMEOUT_SECONDS, quick_redis, text
 from .settings import settings
 
-TIMEOUT_SECONDS = 1.0
-
-CHECKS = ("beat", "heartbeat", "workers")
+CHECKS = ("beat", "heartbeat", "workers", "jobs")
 DEFAULT_CHECKS = ("beat", "heartbeat")
 
 
@@ -39,6 +39,9 @@ class Check(TypedDict):
     max_age_seconds: NotRequired[int]
     worker: NotRequired[str]
     workers: NotRequired[list[str]]
+    entries: NotRequired[int]
+    overdue: NotRequired[list[str]]
+    failing: NotRequired[list[str]]
 
 
 # Each check's result, by the check's name.
@@ -58,21 +61,6 @@ def _age_check(timestamp: str | bytes | None, never_message: str) -> Check:
         "age_seconds": age,
         "max_age_seconds": settings.heartbeat_max_age,
     }
-
-
-def health_client() -> redis.Redis:
-    """A Redis client that makes one short attempt, without retries.
-
-    Not the shared client of redis_client: a health check must answer, not
-    wait through the timeouts and retries that suit a task.
-    """
-    return redis.Redis.from_url(
-        settings.redis_url,
-        decode_responses=True,
-        socket_timeout=TIMEOUT_SECONDS,
-        socket_connect_timeout=TIMEOUT_SECONDS,
-        retry=Retry(NoBackoff(), 0),
-    )
 
 
 def check_redis_and_heartbeat(client: redis.Redis) -> Checks:
@@ -100,11 +88,31 @@ def check_workers() -> Check:
     from .celery_app import app
 
     try:
-        replies = app.control.ping(timeout=TIMEOUT_SECONDS)
+        replies = app.control.ping(timeout=QUICK_TIMEOUT_SECONDS)
     except Exception as exc:  # any broker failure means "no worker answered"
         return {"ok": False, "error": str(exc) or type(exc).__name__}
     workers = sorted(name for reply in replies or [] for name in reply)
     return {"ok": bool(workers), "workers": workers}
+
+
+def check_jobs(client: redis.Redis) -> Check:
+    """No schedule entry is overdue or failing; names every one that is."""
+    from .entries import StoreUnavailable
+    from .job_status import Status
+    from .jobs import all_jobs, open_schedule_store
+
+    try:
+        jobs = all_jobs(open_schedule_store(), datetime.now(UTC), client)
+    except (redis.RedisError, StoreUnavailable) as exc:
+        return {"ok": False, "error": str(exc) or type(exc).__name__}
+    overdue = [job.entry.name for job in jobs if job.state.status is Status.OVERDUE]
+    failing = [job.entry.name for job in jobs if job.state.status is Status.FAILING]
+    return {
+        "ok": not overdue and not failing,
+        "entries": len(jobs),
+        "overdue": overdue,
+        "failing": failing,
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -123,10 +131,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unknown check {unknown[0]!r}; choose from {', '.join(CHECKS)}")
     selected = args.checks or DEFAULT_CHECKS
 
-    found = check_redis_and_heartbeat(health_client())
+    client = quick_redis()
+    found = check_redis_and_heartbeat(client)
     checks = {name: found[name] for name in ("redis", *selected) if name in found}
     if "workers" in selected:
         checks["workers"] = check_workers() if found["redis"]["ok"] else REDIS_UNREACHABLE
+    if "jobs" in selected:
+        checks["jobs"] = check_jobs(client) if found["redis"]["ok"] else REDIS_UNREACHABLE
     healthy = all(check["ok"] for check in checks.values())
     print(json.dumps({"healthy": healthy, "checks": checks}, sort_keys=True))
     return 0 if healthy else 1

@@ -9,6 +9,8 @@ from functools import cache
 from typing import Any
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from .settings import settings
 
@@ -37,6 +39,10 @@ def key(*parts: object) -> str:
     return ":".join([KEY_PREFIX, *map(str, parts)])
 
 
+# How long a quick client (``quick_redis``) waits for Redis.
+QUICK_TIMEOUT_SECONDS = 1.0
+
+
 # Defined here rather than in tasks/heartbeat.py so that the health command
 # can read it without loading Celery, which would double its start-up time.
 HEARTBEAT_KEY = key("heartbeat")
@@ -46,6 +52,22 @@ HEARTBEAT_KEY = key("heartbeat")
 def get_redis() -> redis.Redis:
     """A client for ``REDIS_URL`` that returns str, not bytes."""
     return redis.Redis.from_url(settings.redis_url, decode_responses=True, **CLIENT_OPTIONS)
+
+
+def quick_redis() -> redis.Redis:
+    """A client that makes one short attempt, without retries, and returns str.
+
+    For what must answer or give up at once rather than wait through the
+    timeouts and retries that suit a task: the health checks, and the run
+    ledger's writes, which a task or beat makes on its way.
+    """
+    return redis.Redis.from_url(
+        settings.redis_url,
+        decode_responses=True,
+        socket_timeout=QUICK_TIMEOUT_SECONDS,
+        socket_connect_timeout=QUICK_TIMEOUT_SECONDS,
+        retry=Retry(NoBackoff(), 0),
+    )
 
 
 # redis-py types a reply as bytes or str, whichever its client returns. The

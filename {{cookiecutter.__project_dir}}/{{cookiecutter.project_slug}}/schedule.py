@@ -1,31 +1,40 @@
 """The schedule command: ``python -m {{ cookiecutter.project_slug }}.schedule``.
 
 ``list`` (the default) prints every entry: its task, its schedule in words,
-whether it is enabled, and its last and next run in the project time zone.
-``run NAME`` sends an entry's task (or any task, by name) now, waits for a
-worker to run it and prints its result. ``add``, ``pause``, ``resume`` and
+whether it is enabled, its status (ok, overdue, failing, paused, never ran)
+and last outcome from the run ledger, and its last and next run in the
+project time zone. ``history NAME`` prints an entry's recent runs. ``run
+NAME`` sends an entry's task (or any task, by name) now, waits for a worker
+to run it and prints how the run ended. ``add``, ``pause``, ``resume`` and
 ``remove`` change the schedule a running beat reads, which applies the
 change within its loop interval, without a restart; where the schedule is
 code (the file scheduler) they say so and change nothing.
 
 The command is only the command: the entries come from this scheduler's
-``schedule_store``, and their words and times from ``timetable``.
+``schedule_store``, their words and times from ``timetable``, their runs
+from ``ledger`` and their status from ``job_status``.
 """
 
 import argparse
 import json
 import re
 import sys
+import time
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from celery.exceptions import TimeoutError as ResultTimeout
 from celery.schedules import ParseException, crontab, schedule
 from redis.exceptions import RedisError
 
+from . import ledger
 from .celery_app import app
-from .entries import ChangeRefused, ScheduleStore, StoreUnavailable, UnknownEntry
+from .entries import ChangeRefused, Entry, ScheduleStore, StoreUnavailable, UnknownEntry
+from .job_status import JobState, Status, as_time, judge
+from .jobs import Job, jobs_of, open_schedule_store
+from .ledger import FINAL_OUTCOMES, Summary
+from .run_events import send_by_hand
 from .timetable import describe, describe_last_run, format_time, next_run
 
 INTERVAL_TEXT = re.compile(r"(\d+)\s*(s|m|h|d)")
@@ -37,60 +46,145 @@ class UsageError(ValueError):
     """Bad input on the command line: printed as one line, exit status 2."""
 
 
-def open_schedule_store() -> ScheduleStore:
-    """This project's schedule store, with every task module imported.
+def describe_status(state: JobState, summary: Summary, zone: tzinfo) -> str:
+    if state.status is Status.FAILING:
+        return f"failing ({summary.consecutive_failures} failed runs in a row)"
+    if state.status is Status.OVERDUE and state.overdue_since is not None:
+        return f"overdue (was due {format_time(state.due_at or state.overdue_since, zone)})"
+    return str(state.status)
 
-    Imported as a worker imports them, the tasks can be sent or scheduled by
-    name; in a Django project, importing them also sets Django up (Celery's
-    Django support), which the database store needs before it loads.
-    """
-    app.loader.import_default_modules()
-    from .schedule_store import open_store
 
-    return open_store(app)
+def describe_outcome(summary: Summary, zone: tzinfo) -> str:
+    """The last run's outcome: "succeeded at <time> in 0.2 s", or "-"."""
+    ended_at = as_time(summary.last_outcome_at)
+    if summary.last_outcome is None or ended_at is None:
+        return "-"
+    words = f"{summary.last_outcome} at {format_time(ended_at, zone)}"
+    if summary.last_duration is not None:
+        words += f" in {summary.last_duration:.3g} s"
+    if summary.last_error:
+        words += f": {summary.last_error}"
+    return words
+
+
+def print_entry(entry: Entry, job: Job | None, now: datetime, zone: tzinfo) -> None:
+    upcoming = next_run(entry.schedule, now, entry.last_run.at) if entry.enabled else None
+    print(f"\n{entry.name}\n  task:     {entry.task}")
+    print(f"  when:     {describe(entry.schedule)}")
+    print(f"  enabled:  {'yes' if entry.enabled else 'no (paused)'}")
+    if job is None:
+        print("  status:   unknown (Redis is unreachable)")
+    else:
+        print(f"  status:   {describe_status(job.state, job.summary, zone)}")
+        print(f"  outcome:  {describe_outcome(job.summary, zone)}")
+    print(f"  last run: {describe_last_run(entry.last_run, zone)}")
+    print(f"  next run: {format_time(upcoming, zone) if upcoming else '-'}")
 
 
 def print_schedule(store: ScheduleStore) -> None:
     now = app.now()
+    zone = app.timezone
     entries = sorted(store.entries(), key=lambda entry: entry.name)
-    print(f"Time zone: {app.timezone}")
-    for entry in entries:
-        upcoming = None
-        if entry.enabled:
-            upcoming = next_run(entry.schedule, now, entry.last_run.at)
-        print(f"\n{entry.name}\n  task:     {entry.task}")
-        print(f"  when:     {describe(entry.schedule)}")
-        print(f"  enabled:  {'yes' if entry.enabled else 'no (paused)'}")
-        print(f"  last run: {describe_last_run(entry.last_run, app.timezone)}")
-        print(f"  next run: {format_time(upcoming, app.timezone) if upcoming else '-'}")
+    try:
+        jobs: list[Job | None] = list(jobs_of(entries, now))
+    except RedisError:
+        jobs = [None] * len(entries)  # still listed; only what became of the runs is not
+    print(f"Time zone: {zone}")
+    for entry, job in zip(entries, jobs, strict=True):
+        print_entry(entry, job, now, zone)
     notes = store.notes()
     if notes:
         print("\n" + "\n".join(notes))
 
 
-def find_task(store: ScheduleStore, name: str) -> tuple[str, Sequence[Any], dict[str, Any]] | None:
-    """The (task, args, kwargs) an entry name or a task name stands for."""
+def run_fate(run: dict[str, Any], now: float) -> str:
+    """How a run ended, or where it is: its outcome, or "running", "waiting", "expired"."""
+    if run.get("outcome"):
+        return str(run["outcome"])
+    if run.get("started_at"):
+        return "running"
+    expires_at = run.get("expires_at")
+    if expires_at is not None and now > expires_at:
+        return "expired (no worker started it)"
+    return "waiting for a worker"
+
+
+def print_history(store: ScheduleStore, name: str) -> None:
+    entry = store.find(name)
+    if entry is None:
+        raise UsageError(f"no schedule entry named {name!r}")
+    runs = ledger.history(name)
+    zone = app.timezone
+    summary = ledger.summaries([name])[name]
+    state = judge(entry, summary, app.now())
+    print(f"{name}: {describe_status(state, summary, zone)}")
+    counts = ", ".join(f"{count} {outcome}" for outcome, count in (summary.runs or {}).items())
+    print(f"Runs ended: {counts or 'none yet'}")
+    if summary.missed_writes:
+        print(f"The ledger missed {summary.missed_writes} writes (Redis was unreachable)")
+    print(f"\nLast {len(runs)} runs, newest first, by due time in {zone}:")
+    now = time.time()
+    for run in runs:
+        due = as_time(run.get("due_at") or run.get("sent_at"))
+        duration = run.get("duration")
+        took = f"{duration:.3g} s" if duration is not None else "-"
+        line = f"{format_time(due, zone) if due else '-'}  {run_fate(run, now):<9} {took:>10}"
+        line += f"  sent by {run.get('sent_by', '?')}"
+        if run.get("started_at") and run.get("sent_at"):
+            line += f", waited {run['started_at'] - run['sent_at']:.3g} s for a worker"
+        print(line)
+        if run.get("error"):
+            print(f"    {run['error']}")
+    if not runs:
+        print("none yet")
+
+
+def find_entry(store: ScheduleStore, name: str) -> tuple[str, Sequence[Any], dict[str, Any]] | None:
+    """The (task, args, kwargs) of the schedule entry called ``name``."""
     entry = store.find(name)
     if entry is not None:
         return entry.task, entry.args, entry.kwargs
     code_entry = app.conf.beat_schedule.get(name)
     if code_entry:
         return code_entry["task"], code_entry.get("args", ()), code_entry.get("kwargs", {})
-    for task_name in app.tasks:
-        if name in (task_name, task_name.rpartition(".")[2]):
-            return task_name, (), {}
     return None
 
 
-def run_now(store: ScheduleStore, name: str, timeout: float) -> int:
-    found = find_task(store, name)
-    if found is None:
-        raise UsageError(f"no schedule entry or task named {name!r}")
-    task_name, args, kwargs = found
-    result = app.send_task(task_name, args=args, kwargs=kwargs)
-    print(
-        f"Sent {task_name} as {result.id}; waiting up to {timeout} s for a worker", file=sys.stderr
+def find_task(name: str) -> str | None:
+    """The full name of the task called ``name`` (or just its function's name)."""
+    return next(
+        (task for task in app.tasks if name in (task, task.rpartition(".")[2])),
+        None,
     )
+
+
+def run_entry(name: str, task_name: str, args: Any, kwargs: Any, timeout: float) -> int:
+    """Send a run of entry ``name``, and report how it ended, from the run ledger."""
+    result = send_by_hand(app, name, task_name, args, kwargs, {})
+    print(f"Sent {name} ({task_name}) as {result.id}; waiting up to {timeout} s", file=sys.stderr)
+    deadline = time.monotonic() + timeout
+    while (run := ledger.run(name, result.id)) is None or run.get("outcome") not in FINAL_OUTCOMES:
+        if time.monotonic() > deadline:
+            where = "no worker started it" if not (run or {}).get("started_at") else "still running"
+            print(f"error: {name} did not finish within {timeout} s ({where})", file=sys.stderr)
+            return 1
+        time.sleep(0.1)
+    report = {key: run[key] for key in ("outcome", "duration", "error", "worker") if run.get(key)}
+    print(json.dumps({"entry": name, "task": task_name, "id": result.id, **report}))
+    return 0 if run["outcome"] == "succeeded" else 1
+
+
+def run_task(name: str, timeout: float) -> int:
+    """Send task ``name``, which is no schedule entry's, and print its result if it keeps one."""
+    task_name = find_task(name)
+    if task_name is None:
+        raise UsageError(f"no schedule entry or task named {name!r}")
+    result = app.send_task(task_name)
+    if app.tasks[task_name].ignore_result:
+        print(json.dumps({"task": task_name, "id": result.id, "state": "SENT"}))
+        print(f"{task_name} keeps no result: its worker's log says how it went", file=sys.stderr)
+        return 0
+    print(f"Sent {task_name} as {result.id}; waiting up to {timeout} s", file=sys.stderr)
     try:
         value = result.get(timeout=timeout, propagate=False)
     except ResultTimeout:
@@ -98,6 +192,13 @@ def run_now(store: ScheduleStore, name: str, timeout: float) -> int:
         return 1
     print(json.dumps({"task": task_name, "state": result.state, "result": value}, default=str))
     return 0 if result.successful() else 1
+
+
+def run_now(store: ScheduleStore, name: str, timeout: float) -> int:
+    found = find_entry(store, name)
+    if found is not None:
+        return run_entry(name, *found, timeout=timeout)
+    return run_task(name, timeout)
 
 
 def parse_interval(text: str) -> schedule:
@@ -139,6 +240,7 @@ def add_entry(store: ScheduleStore, args: argparse.Namespace) -> int:
     arguments = parse_json(args.args, list, "--args")
     keyword_arguments = parse_json(args.kwargs, dict, "--kwargs")
     store.add(args.name, args.task, when, arguments, keyword_arguments)
+    ledger.watch([args.name], restart=True)
     print(f"Added {args.name}: {args.task}, {describe(when)}")
     return 0
 
@@ -147,8 +249,12 @@ def change_entry(store: ScheduleStore, command: str, name: str) -> int:
     try:
         if command == "remove":
             store.remove(name)
+            ledger.forget(name)
         else:
             store.set_enabled(name, command == "resume")
+            if command == "resume":
+                # Not overdue for the time it was paused.
+                ledger.watch([name], restart=True)
     except UnknownEntry:
         raise UsageError(f"no schedule entry named {name!r}") from None
     print(f"{DONE[command]} {name}")
@@ -161,7 +267,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("list", help="print every entry and its next run (the default)")
-    run = commands.add_parser("run", help="send a task now and print its result")
+    history = commands.add_parser("history", help="print an entry's recent runs")
+    history.add_argument("name", help="a schedule entry name")
+    run = commands.add_parser("run", help="send a task now and print how its run ended")
     run.add_argument("name", help="a schedule entry name, or a task name")
     run.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for the result")
     add = commands.add_parser("add", help="add an entry to the schedule beat runs")
@@ -186,6 +294,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)  # exits 2 on a usage error
     try:
         store = open_schedule_store()
+        if args.command == "history":
+            print_history(store, args.name)
+            return 0
         if args.command == "run":
             return run_now(store, args.name, args.timeout)
         if args.command == "add":

@@ -7,14 +7,17 @@ a running beat reloads within its loop interval, without a restart.
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 from celery import Celery
 from celery.schedules import BaseSchedule
 from django.db import DatabaseError
+from django.db.models import QuerySet
 from django_celery_beat.models import PeriodicTask
 
-from .entries import ChangeRefused, Entry, LastRun, StoreUnavailable, UnknownEntry
+from .beat_schedule import MONITORING
+from .entries import ChangeRefused, Entry, LastRun, Monitoring, StoreUnavailable, UnknownEntry
 from .schedule_sync import stored_schedule
 
 
@@ -36,12 +39,12 @@ class DatabaseStore:
 
     def entries(self) -> list[Entry]:
         with _database_errors():
-            return [_as_entry(task) for task in PeriodicTask.objects.order_by("name")]
+            return [as_entry(task) for task in _with_monitoring().order_by("name")]
 
     def find(self, name: str) -> Entry | None:
         with _database_errors():
-            task = PeriodicTask.objects.filter(name=name).first()
-            return None if task is None else _as_entry(task)
+            task = _with_monitoring().filter(name=name).first()
+            return None if task is None else as_entry(task)
 
     def add(
         self, name: str, task: str, schedule: BaseSchedule, args: list[Any], kwargs: dict[str, Any]
@@ -80,6 +83,23 @@ class DatabaseStore:
         ]
 
 
+def _with_monitoring() -> "QuerySet[PeriodicTask]":
+    return PeriodicTask.objects.select_related("monitoring")
+
+
+def monitoring_of(task: PeriodicTask) -> Monitoring:
+    """What the admin sets for the task, field by field, else what the code sets."""
+    code = MONITORING.get(task.name, Monitoring())
+    set_here = getattr(task, "monitoring", None)
+    if set_here is None:
+        return code
+    grace = set_here.grace_seconds
+    return Monitoring(
+        grace=code.grace if grace is None else timedelta(seconds=grace),
+        failing_after=set_here.failing_after or code.failing_after,
+    )
+
+
 def _load(name: str) -> PeriodicTask:
     try:
         return PeriodicTask.objects.get(name=name)
@@ -87,7 +107,7 @@ def _load(name: str) -> PeriodicTask:
         raise UnknownEntry(name) from None
 
 
-def _as_entry(task: PeriodicTask) -> Entry:
+def as_entry(task: PeriodicTask) -> Entry:
     return Entry(
         name=task.name,
         task=task.task,
@@ -96,6 +116,8 @@ def _as_entry(task: PeriodicTask) -> Entry:
         kwargs=json.loads(task.kwargs or "{}"),
         enabled=task.enabled,
         last_run=LastRun(task.last_run_at),
+        expires=None if task.expire_seconds is None else timedelta(seconds=task.expire_seconds),
+        monitoring=monitoring_of(task),
     )
 
 

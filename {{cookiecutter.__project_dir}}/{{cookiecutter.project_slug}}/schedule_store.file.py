@@ -13,7 +13,8 @@ from celery import Celery
 from celery.schedules import BaseSchedule
 from redis.exceptions import RedisError
 
-from .entries import ChangeRefused, Entry, LastRun
+from .beat_schedule import MONITORING
+from .entries import ChangeRefused, Entry, LastRun, Monitoring, expiry_of
 from .redis_client import get_redis, key, text_map
 from .typing_gaps import as_schedule
 
@@ -82,6 +83,8 @@ class CodeScheduleStore:
             kwargs=fields.get("kwargs", {}),
             enabled=True,
             last_run=last_run,
+            expires=expiry_of(fields.get("options", {})),
+            monitoring=MONITORING.get(name, Monitoring()),
         )
 
 

@@ -15,7 +15,8 @@ from celery.schedules import BaseSchedule
 from redbeat.schedulers import RedBeatSchedulerEntry, ensure_conf
 from redbeat.schedulers import get_redis as redbeat_redis
 
-from .entries import ChangeRefused, Entry, LastRun, UnknownEntry
+from .beat_schedule import MONITORING
+from .entries import ChangeRefused, Entry, LastRun, Monitoring, UnknownEntry, expiry_of
 
 
 class RedBeatEntry(RedBeatSchedulerEntry):
@@ -50,12 +51,16 @@ class RedBeatStore:
         self.schedule_key: str = ensure_conf(app).schedule_key
 
     def entries(self) -> list[Entry]:
-        stored = []
-        for entry_key in redbeat_redis(self.app).zrange(self.schedule_key, 0, -1):
-            try:
-                stored.append(_as_entry(RedBeatEntry.from_key(entry_key, app=self.app)))
-            except KeyError:
-                continue  # removed while listing
+        client = redbeat_redis(self.app)
+        # In one round trip, not RedBeat's two per entry: 10,000 entries list in a second.
+        with client.pipeline(transaction=False) as pipe:
+            for entry_key in client.zrange(self.schedule_key, 0, -1):
+                pipe.hmget(entry_key, "definition", "meta")
+            stored = [
+                _as_entry(_decoded(self.app, definition, meta))
+                for definition, meta in pipe.execute()
+                if definition  # else removed while listing
+            ]
         names = {entry.name for entry in stored}
         return stored + [
             self._from_code(name) for name in self.app.conf.beat_schedule if name not in names
@@ -86,17 +91,26 @@ class RedBeatStore:
         return []
 
     def _load(self, name: str) -> RedBeatEntry:
-        try:
-            entry_key = RedBeatEntry.generate_key(self.app, name)
-            entry: RedBeatEntry = RedBeatEntry.from_key(entry_key, app=self.app)
-        except KeyError:
-            raise UnknownEntry(name) from None
-        return entry
+        entry_key = RedBeatEntry.generate_key(self.app, name)
+        definition, meta = redbeat_redis(self.app).hmget(entry_key, "definition", "meta")
+        if not definition:
+            raise UnknownEntry(name)
+        return _decoded(self.app, definition, meta)
 
     def _from_code(self, name: str) -> Entry:
         """A code entry beat has not stored yet, as it will store it."""
         entry = RedBeatEntry(name, app=self.app, **self.app.conf.beat_schedule[name])
         return _as_entry(entry, LastRun.never())
+
+
+def _decoded(app: Celery, definition: str, meta: str | None) -> RedBeatEntry:
+    """An entry from its two stored fields, as RedBeat's ``from_key`` reads them."""
+    fields = RedBeatEntry.decode_definition(definition)
+    meta_fields = RedBeatEntry.decode_meta(meta)
+    entry = RedBeatEntry(app=app, **{**fields, **meta_fields})
+    # As in from_key: a None last run would otherwise become "now".
+    entry.last_run_at = meta_fields["last_run_at"]
+    return entry
 
 
 def _as_entry(entry: RedBeatEntry, last_run: LastRun | None = None) -> Entry:
@@ -110,6 +124,8 @@ def _as_entry(entry: RedBeatEntry, last_run: LastRun | None = None) -> Entry:
         kwargs=entry.kwargs or {},
         enabled=entry.enabled,
         last_run=last_run or LastRun(entry.last_run_at),
+        expires=expiry_of(entry.options or {}),
+        monitoring=MONITORING.get(entry.name, Monitoring()),
     )
 
 

@@ -21,6 +21,8 @@ REDIS_SCHEMES = ("redis", "rediss", "unix")
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("0", "false", "no", "off")
 HTTP_SCHEMES = ("http", "https")
+# Where JOB_PING_URL takes each schedule entry's name.
+ENTRY_PLACEHOLDER = "{entry}"
 
 
 class SettingsError(SystemExit):
@@ -55,6 +57,14 @@ def _http_url(environ: Environ, name: str, default: str = "") -> str:
     value = environ.get(name, default)
     if value and urlsplit(value).scheme not in HTTP_SCHEMES:
         raise SettingsError(name, f"{value!r} must start with http:// or https://")
+    return value
+
+
+def _ping_url(environ: Environ, name: str) -> str:
+    """A URL with ``{entry}`` where each entry's name goes, or empty (no pings)."""
+    value = _http_url(environ, name)
+    if value and ENTRY_PLACEHOLDER not in value:
+        raise SettingsError(name, f"{value!r} has no {ENTRY_PLACEHOLDER} for the entry's name")
     return value
 
 
@@ -109,6 +119,9 @@ class Settings:
     sync_retry_backoff: int
     archive_after_days: int
     archive_retention_days: int
+    jobs_failing_after: int
+    job_ping_url: str
+    sentry_dsn: str
 
     @classmethod
     def from_environ(cls, environ: Environ) -> Self:
@@ -155,10 +168,38 @@ class Settings:
             sync_retry_backoff=_positive_int(environ, "SYNC_RETRY_BACKOFF", 10),
             archive_after_days=_positive_int(environ, "ARCHIVE_AFTER_DAYS", 90),
             archive_retention_days=_positive_int(environ, "ARCHIVE_RETENTION_DAYS", 365),
+            jobs_failing_after=_positive_int(environ, "JOBS_FAILING_AFTER", 1),
+            job_ping_url=_ping_url(environ, "JOB_PING_URL"),
+            sentry_dsn=_http_url(environ, "SENTRY_DSN"),
         )
 
 
 settings = Settings.from_environ(os.environ)
+
+
+def _login(environ: Environ, prefix: str, serves: str) -> tuple[str, str]:
+    """``<prefix>_USER`` and ``<prefix>_PASSWORD``: both required, the password 12+ characters."""
+    user = environ.get(f"{prefix}_USER", "")
+    password = environ.get(f"{prefix}_PASSWORD", "")
+    if not user:
+        raise SettingsError(f"{prefix}_USER", f"is not set; {serves} will not run without a login")
+    if len(password) < 12:
+        raise SettingsError(
+            f"{prefix}_PASSWORD",
+            f"must be at least 12 characters; {serves} will not run without a login",
+        )
+    return user, password
+
+
+def metrics_options(environ: Environ = os.environ) -> tuple[tuple[str, str], str, int]:
+    """The metrics endpoint's login, address and port, from METRICS_* variables.
+
+    Like Flower's: a login is required, and it listens on the loopback
+    interface unless METRICS_ADDRESS says otherwise.
+    """
+    login = _login(environ, "METRICS", "the metrics endpoint")
+    address = environ.get("METRICS_ADDRESS") or "127.0.0.1"
+    return login, address, _positive_int(environ, "METRICS_PORT", 9540)
 
 
 def flower_options(environ: Environ = os.environ) -> tuple[list[str], str, int]:
@@ -168,14 +209,6 @@ def flower_options(environ: Environ = os.environ) -> tuple[list[str], str, int]:
     shut workers down, so a missing login is an error, not a default, and it
     listens on the loopback interface unless FLOWER_ADDRESS says otherwise.
     """
-    user = environ.get("FLOWER_USER", "")
-    password = environ.get("FLOWER_PASSWORD", "")
-    if not user:
-        raise SettingsError("FLOWER_USER", "is not set; Flower will not run without a login")
-    if len(password) < 12:
-        raise SettingsError(
-            "FLOWER_PASSWORD",
-            "must be at least 12 characters; Flower will not run without a login",
-        )
+    user, password = _login(environ, "FLOWER", "Flower")
     address = environ.get("FLOWER_ADDRESS") or "127.0.0.1"
     return [f"{user}:{password}"], address, _positive_int(environ, "FLOWER_PORT", 5555)

@@ -56,6 +56,17 @@ def next_run(when: BaseSchedule, now: datetime, last_run_at: datetime | None = N
     return (now.astimezone(UTC) + remaining).astimezone(zone_of(when))
 
 
+def due_time(when: BaseSchedule | None, now: datetime, last_run_at: datetime | None) -> datetime:
+    """When a run that is due at ``now`` was due: the first due time after its last run.
+
+    Now, for an entry that never ran (or has no schedule). Later than the
+    due time is how late beat sends it (it was down, say).
+    """
+    if when is None or last_run_at is None:
+        return now
+    return min(now, next_run(when, now, last_run_at))
+
+
 def format_time(moment: datetime, zone: tzinfo) -> str:
     """To the nearest second: the schedules compute from their own, slightly later, now."""
     rounded = moment + timedelta(milliseconds=500)

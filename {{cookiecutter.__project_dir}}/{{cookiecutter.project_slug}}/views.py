@@ -7,12 +7,13 @@ with the checks as JSON when healthy, 503 when not.
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
-from .health import check_redis_and_heartbeat, health_client
+from .health import check_redis_and_heartbeat
+from .redis_client import quick_redis
 
 
 @require_GET
 def health(request: HttpRequest) -> JsonResponse:
-    client = health_client()
+    client = quick_redis()
     try:
         checks = check_redis_and_heartbeat(client)
     finally:

@@ -1,0 +1,52 @@
+"""Every schedule entry with what the run ledger says of it, for whoever reports on the jobs.
+
+The schedule command, ``health jobs`` and the metrics endpoint all start
+here: the entries from this scheduler's store, each one's ledger summary
+(in one Redis round trip) and its status (``job_status``).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import redis
+
+from . import ledger
+from .entries import Entry, ScheduleStore
+from .job_status import JobState, judge
+from .ledger import Summary
+
+
+def open_schedule_store() -> ScheduleStore:
+    """This project's schedule store, with every task module imported.
+
+    Imported as a worker imports them, the tasks can be sent or scheduled by
+    name; in a Django project, importing them also sets Django up (Celery's
+    Django support), which the database store needs before it loads.
+    """
+    from .celery_app import app
+    from .schedule_store import open_store
+
+    app.loader.import_default_modules()
+    return open_store(app)
+
+
+@dataclass(frozen=True)
+class Job:
+    entry: Entry
+    summary: Summary
+    state: JobState
+
+
+def all_jobs(store: ScheduleStore, now: datetime, client: redis.Redis | None = None) -> list[Job]:
+    """Every entry of ``store``, by name, with its ledger summary and status at ``now``."""
+    return jobs_of(store.entries(), now, client)
+
+
+def jobs_of(entries: list[Entry], now: datetime, client: redis.Redis | None = None) -> list[Job]:
+    """These entries, by name, with their ledger summaries and status at ``now``."""
+    entries = sorted(entries, key=lambda entry: entry.name)
+    summaries = ledger.summaries((entry.name for entry in entries), client)
+    return [
+        Job(entry, summaries[entry.name], judge(entry, summaries[entry.name], now))
+        for entry in entries
+    ]
