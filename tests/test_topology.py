@@ -188,7 +188,7 @@ def test_heroku_runs_the_django_site_and_migrates_on_release(rendered):
     answers, project = rendered
     processes = procfile_processes(project / "Procfile")
     if answers.get("web_framework") != "django":
-        assert set(processes) == {"worker", "beat"}
+        assert set(processes) == {"worker", "beat", "metrics"}
         return
     assert processes["web"].split()[:2] == ["gunicorn", f"{project.name}.wsgi"]
     assert "manage.py migrate" in processes["release"]

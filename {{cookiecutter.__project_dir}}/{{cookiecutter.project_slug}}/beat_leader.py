@@ -227,7 +227,10 @@ class LeaderOnlyScheduler(Scheduler):
         if advance:
             entry = reserve(self, entry)
         self.record_run(entry)
-        return super().apply_async(sent_by_beat(entry, due_at), producer, False, **kwargs)
+        # Keywords: sentry-sdk's beat monitoring wraps this with a function
+        # that takes the entry as the only positional argument.
+        sending = sent_by_beat(entry, due_at)
+        return super().apply_async(sending, producer=producer, advance=False, **kwargs)
 
     def record_run(self, entry: ScheduleEntry) -> None:
         """Write that ``entry`` runs now where the next leader reads it, before it is sent.

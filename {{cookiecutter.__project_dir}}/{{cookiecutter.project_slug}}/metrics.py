@@ -9,7 +9,8 @@ Every figure is read from Redis (and the schedule's store) when Prometheus
 scrapes, so the endpoint keeps no state of its own, and two of them agree.
 Per schedule entry, labelled ``entry``:
 
-- ``periodic_job_last_success_timestamp_seconds``, ``..._last_duration_seconds``;
+- ``periodic_job_last_success_timestamp_seconds`` and
+  ``periodic_job_last_duration_seconds``;
 - ``periodic_job_runs_total``, by ``outcome``, as the run ledger counted them;
 - ``periodic_job_overdue``, ``periodic_job_failing`` and ``periodic_job_paused``
   (1 or 0), and ``periodic_job_consecutive_failures``.

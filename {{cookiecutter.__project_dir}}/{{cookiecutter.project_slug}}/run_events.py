@@ -54,14 +54,16 @@ def _sent(name: str, options: dict[str, Any], due_at: datetime | None, by: str) 
 def sent_by_beat(entry: ScheduleEntry, due_at: datetime) -> ScheduleEntry:
     """This run of ``entry``, carrying the entry's name, recorded as sent, due at ``due_at``.
 
-    A plain entry with what sending needs (its task, arguments and options),
-    not a copy: the entry itself keeps its options, which a scheduler may
-    store, and each scheduler's entry class is built its own way.
+    A plain entry with what sending needs (its task, arguments and options,
+    and its schedule, which Sentry Crons reads), not a copy: the entry itself
+    keeps its options, which a scheduler may store, and each scheduler's
+    entry class is built its own way.
     """
     name = entry.name or entry.task or ""
     return ScheduleEntry(
         name=name,
         task=entry.task,
+        schedule=entry.schedule,
         args=entry.args or (),
         kwargs=entry.kwargs,
         options=_sent(name, entry.options or {}, due_at, "beat"),

@@ -57,6 +57,17 @@ def redis() -> redis_py.Redis:
     return client
 
 
+@pytest.fixture
+def private_redis() -> Iterator[RedisServer]:
+    """A Redis of the test's own, that it may stop and start; it outlives the processes.
+
+    No session ``worker`` reads its queues: the test decides which workers run.
+    """
+    server = RedisServer()
+    yield server
+    server.remove()
+
+
 @pytest.fixture(scope="session")
 def worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CeleryProcess]:
     """A real worker process, running until the end of the session."""

@@ -29,7 +29,6 @@ from .records_support import (
 )
 from .scheduler_support import one_second_heartbeat
 from .support import (
-    RedisServer,
     heartbeats_sent,
     run_health,
     seconds_between_sends,
@@ -43,14 +42,6 @@ RECEIVED_HEARTBEAT = re.compile(r"Task \S+\.heartbeat\[([0-9a-f-]+)\] received")
 def healthy(environment):
     result, _ = run_health(**environment)
     return result.returncode == 0
-
-
-@pytest.fixture
-def private_redis():
-    """A Redis of the test's own, that it may stop and start; it outlives the processes."""
-    server = RedisServer()
-    yield server
-    server.remove()
 
 
 def test_worker_and_beat_ride_out_redis_going_away_for_5_seconds(
