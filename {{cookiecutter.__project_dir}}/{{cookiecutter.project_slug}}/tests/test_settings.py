@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from ..settings import Settings, SettingsError, flower_options
+from ..settings import Settings, SettingsError, flower_options, metrics_options
 from .support import APP, PROJECT_ROOT
 
 ENV_EXAMPLE = PROJECT_ROOT / ".env.example"
@@ -80,6 +80,10 @@ def test_accepts_redis_urls(url):
         ("ARCHIVE_AFTER_DAYS", "ninety"),
         ("BROKER_VISIBILITY_TIMEOUT", "1h"),
         ("BEAT_LEADER_LOCK_TTL", "2"),
+        ("JOBS_FAILING_AFTER", "0"),
+        ("JOB_PING_URL", "https://hc-ping.com/key/heartbeat"),  # no {entry}
+        ("JOB_PING_URL", "hc-ping.com/key/{entry}"),
+        ("SENTRY_DSN", "public@o0.ingest.sentry.io/0"),
     ],
 )
 def test_refuses_a_malformed_value_naming_the_variable(variable, value):
@@ -114,6 +118,24 @@ def test_the_visibility_timeout_outlasts_the_hard_time_limit():
 def test_flower_refuses_to_run_without_a_login(environ, variable):
     with pytest.raises(SettingsError) as error:
         flower_options(environ)
+
+    assert error.value.variable == variable
+
+
+@pytest.mark.parametrize(
+    ("environ", "variable"),
+    [
+        ({"METRICS_PASSWORD": "a-long-enough-password"}, "METRICS_USER"),
+        ({"METRICS_USER": "prometheus", "METRICS_PASSWORD": "short"}, "METRICS_PASSWORD"),
+        (
+            {"METRICS_USER": "p", "METRICS_PASSWORD": "x" * 16, "METRICS_PORT": "web"},
+            "METRICS_PORT",
+        ),
+    ],
+)
+def test_the_metrics_endpoint_refuses_to_run_without_a_login(environ, variable):
+    with pytest.raises(SettingsError) as error:
+        metrics_options(environ)
 
     assert error.value.variable == variable
 
