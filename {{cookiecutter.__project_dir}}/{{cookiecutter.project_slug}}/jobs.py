@@ -24,9 +24,10 @@ def open_schedule_store() -> ScheduleStore:
     Django support), which the database store needs before it loads.
     """
     from .celery_app import app
+
+    app.loader.import_default_modules()  # first: in a Django project it sets Django up
     from .schedule_store import open_store
 
-    app.loader.import_default_modules()
     return open_store(app)
 
 
