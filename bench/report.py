@@ -23,6 +23,11 @@ TARGETS: dict[str, Any] = {
     # second of a clean stop (plus the first tick's send, well under 1 s).
     "takeover_after_ttl_s": 2,
     "takeover_stopped_s": 2,
+    # The run ledger: a worker keeps this share of its throughput, and the
+    # schedule command's list and ``health jobs`` answer within this, at
+    # 10,000 entries.
+    "ledger_keeps": 0.95,
+    "ledger_reports_s": 2,
 }
 
 
@@ -113,6 +118,8 @@ def summary_section(figures):
         f"| 7. health, Redis up or refusing / frozen | {worst_health} s / {frozen} s "
         f"| {against(max(worst_health, frozen), TARGETS['health_s'])} |"
     )
+    if "ledger" in figures:
+        lines += ledger_summary_lines(figures["ledger"])
     table = "\n".join(lines)
     return f"""## Summary
 
@@ -509,6 +516,277 @@ for a database write (SQLite here), where django-celery-beat would batch it.
 """
 
 
+def ledger_summary_lines(ledger):
+    keeps = round(ledger["worker"]["throughput"]["kept"] * 100, 1)
+    target = round(TARGETS["ledger_keeps"] * 100)
+    lines = [
+        f"| 9. throughput kept with the run ledger | {keeps}% "
+        f"| {against(keeps, target, '%', True)} |"
+    ]
+    for scheduler, figures in ledger["schedulers"].items():
+        p99 = figures["dispatch"]["on"]["p99_ms"]
+        lines.append(
+            f"| 9. dispatch p99 with the run ledger, {scheduler} | {p99} ms "
+            f"| {against(p99, TARGETS['dispatch_p99_ms'], ' ms')} |"
+        )
+    for scheduler, figures in ledger["schedulers"].items():
+        listed = figures["reports"]["schedule_list"]["max_s"]
+        jobs = figures["reports"]["health_jobs"]["max_s"]
+        lines.append(
+            f"| 9. `schedule list` / `health jobs` at 10,000 entries, {scheduler} "
+            f"| {listed} s / {jobs} s | {against(listed, TARGETS['ledger_reports_s'])}; "
+            f"{against(jobs, TARGETS['ledger_reports_s'])} |"
+        )
+    return lines
+
+
+def ledger_throughput(throughput):
+    off, on = throughput["off"], throughput["on"]
+    keeps = throughput["kept"]
+    verdict = against(
+        round(keeps * 100, 1), round(TARGETS["ledger_keeps"] * 100), "%", at_least=True
+    )
+    more_worker = round(on["worker_cpu_ms_per_task"] - off["worker_cpu_ms_per_task"], 3)
+    more_redis = round(on["redis_cpu_ms_per_task"] - off["redis_cpu_ms_per_task"], 3)
+    missed = keeps < TARGETS["ledger_keeps"]
+    # What the same extra CPU would be to a task that works for 10 ms.
+    ten_ms_task = more_worker / (off["worker_cpu_ms_per_task"] + 10)
+    why = (
+        f"""
+Where the target is missed, the CPU says why: a run with the header makes
+two more round trips to Redis, one script call as it starts and one as it
+ends, and the no-op task does nothing else to hide them behind. They cost
+the worker {more_worker} ms of CPU and Redis {more_redis} ms per run, beside
+the {off["worker_cpu_ms_per_task"]} ms a no-op run costs the worker without
+them. To a task that works for 10 ms they would be {ten_ms_task:.0%} of its
+time, and less to a longer one.
+"""
+        if missed
+        else ""
+    )
+    return f"""A no-op task through one real worker (concurrency 1),
+{throughput["tasks_per_round"]} tasks a round, median of {throughput["rounds"]} alternating rounds:
+sent with the `periodic_task_name` header, as beat sends an entry's run, so
+that the worker writes each run's start and end to the ledger; and sent
+without it (the reference), which leaves the ledger alone. Beside each rate,
+the CPU time per task of the worker (its main and pool processes) and of
+Redis over the same rounds, less noisy than the rate on a shared machine.
+
+| runs sent | tasks per second | worker CPU per task | Redis CPU per task |
+|---|---|---|---|
+| without the header: no ledger (reference) | {off["per_s"]} \
+| {off["worker_cpu_ms_per_task"]} ms | {off["redis_cpu_ms_per_task"]} ms |
+| with the header: start and end written | {on["per_s"]} \
+| {on["worker_cpu_ms_per_task"]} ms | {on["redis_cpu_ms_per_task"]} ms |
+
+With the ledger the worker keeps {keeps:.1%} of its throughput (target
+{verdict}). The ledger counted {throughput["runs_recorded"]:,} runs of the
+{throughput["runs_sent_with_header"]:,} sent with the header.
+{why}"""
+
+
+def ledger_sends(schedulers, dispatch, dispatch_date):
+    def latency(figures):
+        return f"{figures['p50_ms']} / {figures['p99_ms']} / {figures['max_ms']} ms"
+
+    def tick(figures):
+        return f"{figures['tick_us_p50']} / {figures['tick_us_p99']} µs"
+
+    rows = []
+    findings = []
+    for scheduler, figures in schedulers.items():
+        on, off = figures["dispatch"]["on"], figures["dispatch"]["off"]
+        send_on, send_off = figures["send"]["on"], figures["send"]["off"]
+        section_3 = dispatch.get(scheduler, {}).get("dispatch", {}).get("project", {})
+        before = f"{section_3['p99_ms']} ms" if section_3 else "n/a"
+        verdict = against(on["p99_ms"], TARGETS["dispatch_p99_ms"], " ms")
+        rows.append(
+            f"| {scheduler} | {latency(on)} | {latency(off)} | {before} | p99 {verdict} "
+            f"| {send_on['round_trips_per_send']} ({send_off['round_trips_per_send']}) "
+            f"| {send_on['commands_per_send']} ({send_off['commands_per_send']}) "
+            f"| {tick(send_on)} ({tick(send_off)}) |"
+        )
+        more_commands = round(send_on["commands_per_send"] - send_off["commands_per_send"], 2)
+        more_trips = round(send_on["round_trips_per_send"] - send_off["round_trips_per_send"], 2)
+        findings.append(
+            f"- {scheduler}: dispatch p99 {on['p99_ms']} ms with the ledger beside "
+            f"{off['p99_ms']} ms without its writes ({compared(on['p99_ms'], off['p99_ms'])}) "
+            f"and {before} in section 3; a send makes {more_trips:g} more "
+            f"round trip{'' if more_trips == 1 else 's'}, "
+            f"{more_commands} more commands in Redis, and its tick takes "
+            f"{send_on['tick_us_p50']} µs at the median beside {send_off['tick_us_p50']} µs "
+            f"({compared(send_on['tick_us_p50'], send_off['tick_us_p50'])})."
+        )
+    table = "\n".join(rows)
+    listed = "\n".join(findings)
+    held = "; ".join(
+        f"{scheduler} {figures['dispatch']['on'].get('ledger_runs', 'n/a')} "
+        f"and {figures['dispatch']['off'].get('ledger_runs', 'n/a')}"
+        for scheduler, figures in schedulers.items()
+    )
+    return f"""Beat writes each run to the ledger as it sends it: section 3's dispatch
+latency (a real beat and worker, the heartbeat due every second, 60 runs),
+with the ledger, beside the same with every ledger write left out (beat and
+worker run the project's app with `ledger.record` made to do nothing), and
+beside section 3's figure of {dispatch_date}. Then section 8's cost of a send,
+in one process on a frozen clock, with the ledger's write and without it (in
+brackets): of three alternating pairs of 200 sends, each case's run with the
+median tick.
+
+| scheduler | dispatch p50 / p99 / max | without ledger writes (reference) \
+| section 3's p99 | target | round trips per send | Redis commands per send \
+| tick p50 / p99 |
+|---|---|---|---|---|---|---|---|
+{table}
+
+{listed}
+
+After each dispatch case the ledger held this many runs of the heartbeat,
+with the ledger and without its writes: {held}.
+
+The ledger's write is one round trip, an `evalsha`; in Redis the script
+reads and writes the run, keeps the history to its length and counts the
+outcome, which Redis counts as several commands.
+"""
+
+
+def ledger_memory(memory):
+    checkpoints = memory["runs_written"]
+    rows = "\n".join(
+        f"| {int(runs):,}{' (reference)' if number == 0 else ''} | {figures['runs_kept']} "
+        f"| {figures['bytes_per_entry']:,} | {figures['memory_usage_bytes']:,} |"
+        for number, (runs, figures) in enumerate(checkpoints.items())
+    )
+    full = str(memory["recent_runs"])
+    last = list(checkpoints)[-1]
+    at_full = checkpoints[full]["bytes_per_entry"]
+    grown = checkpoints[last]["bytes_per_entry"] - at_full
+    more_runs = (int(last) - int(full)) * memory["entries"]
+    return f"""{memory["entries"]} entries, run after run, each run written as beat and a
+worker write it (sent, started, finished: three `ledger.record` calls).
+Redis's `used_memory` above the empty database, per entry, and Redis's own
+`MEMORY USAGE` of one entry's three keys. An entry keeps its last
+{memory["recent_runs"]} runs; the reference is an entry with a single run.
+
+| runs written per entry | runs kept | bytes per entry (`used_memory`) \
+| `MEMORY USAGE` of one entry |
+|---|---|---|---|
+{rows}
+
+With a full history an entry takes {at_full / 1024:.1f} KiB, so 10,000 entries
+take {at_full * 10_000 / 2**20:.0f} MiB. {more_runs:,} runs more past a full history
+changed it by {grown:+,} bytes per entry ({grown / at_full:+.2%}): the history is
+capped, and memory stays flat.
+"""
+
+
+def ledger_reports(schedulers):
+    rows = []
+    for scheduler, figures in schedulers.items():
+        reports = figures["reports"]
+
+        def seconds(name, reports=reports):
+            return f"{reports[name]['median_s']} s ({reports[name]['max_s']} s)"
+
+        worst = max(reports["schedule_list"]["max_s"], reports["health_jobs"]["max_s"])
+        rows.append(
+            f"| {scheduler} | {reports['schedule_list']['entries']:,} "
+            f"| {seconds('schedule_list')} | {seconds('health_jobs')} | {seconds('health')} "
+            f"| {seconds('python')} | {against(worst, TARGETS['ledger_reports_s'])} |"
+        )
+    table = "\n".join(rows)
+    repeats = next(iter(schedulers.values()))["reports"]["repeats"]
+    work_rows = "\n".join(
+        f"| {scheduler} | "
+        + " | ".join(f"{figures['reports']['work_s'][step]} s" for step in REPORT_STEPS)
+        + f" | {figures['reports']['health']['median_s']} s |"
+        for scheduler, figures in schedulers.items()
+    )
+    missed = {
+        scheduler: figures["reports"]
+        for scheduler, figures in schedulers.items()
+        if max(
+            figures["reports"]["schedule_list"]["max_s"], figures["reports"]["health_jobs"]["max_s"]
+        )
+        > TARGETS["ledger_reports_s"]
+    }
+    biggest = "\n".join(
+        f"- {scheduler}: {REPORT_STEPS[step]}, {reports['work_s'][step]} s of the "
+        f"{round(sum(reports['work_s'].values()), 2)} s the steps took."
+        for scheduler, reports in missed.items()
+        for step in [max(reports["work_s"], key=reports["work_s"].get)]
+    )
+    why = (
+        f"""
+Where the target is missed ({", ".join(missed)}), the commands' time is the
+interpreter and its imports (about what `health` takes), then work that
+grows with the entries, each step of it done for every entry. The biggest
+step:
+
+{biggest}
+"""
+        if missed
+        else ""
+    )
+    return f"""`python -m <project>.schedule list` and `python -m <project>.health jobs`,
+wall time of the whole command, median (max) of {repeats} runs, with 10,000
+entries in the scheduler's store (section 6's), each with a ledger summary
+(one run; one entry in ten failed), beside `python -c pass` and `python -m
+<project>.health` (its default checks, which read no entries), run in turn.
+With the redis scheduler a real beat stored the entries in Redis; with the
+database scheduler they are PeriodicTask rows; with the file scheduler they
+are code, BEAT_SCHEDULE grown as in section 6, so there both commands run
+through `runpy` after the module that grows it, as `python -m` runs them.
+
+| scheduler | entries listed | `schedule list` | `health jobs` | `health` (reference) \
+| `python -c pass` (reference) | target |
+|---|---|---|---|---|---|---|
+{table}
+
+Where that time goes: each step of the list at 10,000 entries, timed once in
+the probe's own process, whose imports are done; `health jobs` takes the
+first three. Beside them, `health` at the median, for the interpreter and
+its imports.
+
+| scheduler | {" | ".join(REPORT_STEPS.values())} | `health` (reference) |
+|---|{"---|" * len(REPORT_STEPS)}---|
+{work_rows}
+{why}"""
+
+
+# The steps of ``schedule list``, as the ledger probe times them.
+REPORT_STEPS = {
+    "store_entries": "reading the entries from the store",
+    "ledger_summaries": "their ledger summaries",
+    "statuses": "judging each one's status",
+    "schedules_in_words": "each schedule in words",
+    "next_runs": "each next run",
+}
+
+
+def ledger_section(ledger, dispatch, dispatch_date):
+    return f"""## 9. The run ledger
+
+Every run of a schedule entry is written to the run ledger in Redis: as
+sent by beat, which marks the run's message with the entry's name (the
+`periodic_task_name` header), then as started and as finished by the
+worker's task signals, one Lua script call each. A run without the header
+is not written. Measured on {ledger["date"]}.
+
+### Worker throughput
+
+{ledger_throughput(ledger["worker"]["throughput"])}
+### Dispatch, and what the ledger adds to a send
+
+{ledger_sends(ledger["schedulers"], dispatch, dispatch_date)}
+### Redis memory per entry
+
+{ledger_memory(ledger["worker"]["memory"])}
+### `schedule list` and `health jobs` at 10,000 entries
+
+{ledger_reports(ledger["schedulers"])}"""
+
+
 def markdown(figures):
     machine = figures["machine"]
     sections = [
@@ -523,6 +801,9 @@ def markdown(figures):
             figures["takeover"], figures["send_cost"], figures["dispatch"], figures.get("previous")
         ),
     ]
+    if "ledger" in figures:
+        sections.append(ledger_section(figures["ledger"], figures["dispatch"], machine["date"]))
+    notes = "".join(f"{note}\n\n" for note in figures.get("notes", {}).values())
     return f"""# Benchmarks
 
 Written by `make bench` on {machine["date"]}: {machine["cpu"]}, {machine["cores"]} cores,
@@ -530,4 +811,4 @@ Written by `make bench` on {machine["date"]}: {machine["cpu"]}, {machine["cores"
 `benchmarks.json`. Figures move from run to run on a shared machine; compare
 each one with its reference in the same table.
 
-""" + "\n".join(sections)
+{notes}""" + "\n".join(sections)

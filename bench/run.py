@@ -15,7 +15,14 @@ run, so the ratio holds on a noisy machine:
 8. takeover by a standby beat after the leader is killed or stopped
    (``probes/takeover.py``), and what writing each run down costs a send
    (``probes/send_cost.py``), per scheduler, with the dispatch p99 of the
-   last report beside this run's.
+   last report beside this run's;
+9. the run ledger (``probes/ledger.py``): a worker's throughput with and
+   without it, dispatch latency and a send's cost with its writes and
+   without, Redis memory per entry, and ``schedule list`` and ``health
+   jobs`` at 10,000 entries, per scheduler.
+
+``python bench/run.py ledger`` measures only section 9, in projects rendered
+for it, and keeps the other sections' figures from ``docs/benchmarks.json``.
 
 Probes run inside a rendered, installed project with its own interpreter and
 print JSON. The figures go to ``docs/benchmarks.json`` (raw) and
@@ -30,6 +37,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import textwrap
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -52,11 +60,22 @@ def installed_project(workdir, **answers):
     return project
 
 
-def run_probe(project, probe):
-    """Run ``bench/probes/<probe>.py`` inside ``project``; return its JSON figures."""
-    print(f"  {probe} in {project.parent.name}", flush=True)
+def installed_projects(workdir):
+    """A render of each scheduler, installed, by scheduler."""
+    return {
+        scheduler: installed_project(workdir / scheduler, **answers)
+        for scheduler, answers in scheduler_defaults().items()
+    }
+
+
+def run_probe(project, probe, *arguments):
+    """Run ``bench/probes/<probe>.py ARGUMENTS`` inside ``project``; return its JSON figures."""
+    print(f"  {' '.join([probe, *arguments])} in {project.parent.name}", flush=True)
     result = subprocess.run(
-        [str(project / ".venv" / "bin" / "python"), str(PROBES / f"{probe}.py"), project.name],
+        [
+            *(str(project / ".venv" / "bin" / "python"), str(PROBES / f"{probe}.py")),
+            *(project.name, *arguments),
+        ],
         cwd=project,
         capture_output=True,
         text=True,
@@ -119,11 +138,8 @@ def measure(workdir, save):
         for name, answers in flavour_defaults().items()
     }
     save(figures)
-    print("3-7. probes in rendered projects", flush=True)
-    projects = {
-        scheduler: installed_project(workdir / scheduler, **answers)
-        for scheduler, answers in scheduler_defaults().items()
-    }
+    print("3-9. probes in rendered projects", flush=True)
+    projects = installed_projects(workdir)
     figures["locks_and_health"] = run_probe(projects["file"], "locks_and_health")
     figures["throughput"] = run_probe(projects["file"], "throughput")
     save(figures)
@@ -131,6 +147,46 @@ def measure(workdir, save):
         figures[probe] = {
             scheduler: run_probe(project, probe) for scheduler, project in projects.items()
         }
+        save(figures)
+    figures["ledger"] = measure_ledger(projects)
+    save(figures)
+    return figures
+
+
+def measure_ledger(projects):
+    """Section 9: a worker's part in the file scheduler's project, beat's part in each."""
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+        "worker": run_probe(projects["file"], "ledger", "worker"),
+        "schedulers": {
+            scheduler: run_probe(project, "ledger", "scheduler")
+            for scheduler, project in projects.items()
+        },
+    }
+
+
+# What can be measured on its own (``python bench/run.py NAME``): its section's
+# number, and what measures it in the installed projects.
+PARTS = {"ledger": (9, measure_ledger)}
+
+
+def measure_parts(names, workdir, save):
+    """Only the named parts, into the figures of the last run; a note says when each was taken."""
+    figures = json.loads((DOCS / "benchmarks.json").read_text())
+    machine = describe_machine()
+    same = all(machine[field] == figures["machine"][field] for field in ("cpu", "cores", "redis"))
+    where = "" if same else f" on another machine ({machine['cpu']}, {machine['cores']} cores)"
+    projects = installed_projects(workdir)
+    for name in names:
+        section, measure_part = PARTS[name]
+        print(f"{section}. {name}", flush=True)
+        figures[name] = measure_part(projects)
+        figures.setdefault("notes", {})[name] = textwrap.fill(
+            f"Section {section} was measured on {figures[name]['date']}{where}, on its "
+            f"own (`python bench/run.py {name}`), with the code of that day; the other "
+            f"sections come from the run above.",
+            width=76,
+        )
         save(figures)
     return figures
 
@@ -150,11 +206,15 @@ def main():
         # The report again from the raw figures of the last run, after editing report.py.
         write_report(json.loads((DOCS / "benchmarks.json").read_text()))
         return
+    names = [argument for argument in sys.argv[1:] if not argument.startswith("-")]
+    unknown = [name for name in names if name not in PARTS]
+    if unknown:
+        sys.exit(f"no part {unknown[0]!r} to measure on its own; choose from {', '.join(PARTS)}")
     if shutil.which("redis-server") is None:
         sys.exit("make bench needs redis-server on the PATH (apt install redis-server)")
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
     try:
-        figures = measure(workdir, save_raw)
+        figures = measure_parts(names, workdir, save_raw) if names else measure(workdir, save_raw)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     write_report(figures)

@@ -119,13 +119,16 @@ def latency_figures(delays):
     }
 
 
-def dispatch_latency(slug, folder, beat_options, environment):
-    """Start a worker, then beat; collect DISPATCH_RUNS heartbeats and time them."""
+def dispatch_latency(slug, folder, beat_options, environment, app=None):
+    """Start a worker, then beat; collect DISPATCH_RUNS heartbeats and time them.
+
+    Both run the project's app, or the module ``app`` names (``celery -A``).
+    """
     environment = fresh_case(folder, environment)
     enough = DISPATCH_RUNS + WARM_UP_RUNS + 1  # the first send has no known due time
-    with running(["worker"], folder / "worker.log", environment) as worker:
+    with running(["worker"], folder / "worker.log", environment, app) as worker:
         support.wait_for(lambda: alive(worker) and support.worker_is_ready(worker), 60, worker.log)
-        with running(["beat", *beat_options], folder / "beat.log", environment) as beat:
+        with running(["beat", *beat_options], folder / "beat.log", environment, app) as beat:
             support.wait_for(
                 lambda: alive(beat) and worker.log().count(HEARTBEAT_STARTED) >= enough,
                 2 * enough + 60,

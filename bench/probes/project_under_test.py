@@ -92,9 +92,14 @@ def fresh_case(folder, environment):
 
 
 @contextlib.contextmanager
-def running(command, log_path, environment):
-    """``celery <command>`` for the length of the block, then stopped."""
-    process = support().CeleryProcess(command, log_path, environment)
+def running(command, log_path, environment, app=None):
+    """``celery <command>`` for the length of the block, then stopped.
+
+    The project's app, unless ``app`` names another module (``celery -A``).
+    """
+    process = support().CeleryProcess(
+        command, log_path, environment, **({"app": app} if app else {})
+    )
     try:
         yield process
     finally:

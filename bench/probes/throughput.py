@@ -19,9 +19,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 import project_under_test
+from beat_at_scale import cpu_seconds
 
 support = project_under_test.support()  # the project's own test helpers
 
@@ -49,24 +49,42 @@ def noop_single_instance():
 """
 
 
-def seconds_for_a_round(task):
-    """Send TASKS_PER_ROUND runs of ``task``; time until the worker finished them all."""
+def seconds_for_a_round(task, options, worker):
+    """Send TASKS_PER_ROUND runs of ``task`` with ``options``; time until the worker ran them."""
     before = support.successful_runs(task)
     started = time.perf_counter()
     for _ in range(TASKS_PER_ROUND):
-        task.apply_async(ignore_result=True)
+        task.apply_async(ignore_result=True, **options)
     support.wait_for(
         lambda: support.successful_runs(task) >= before + TASKS_PER_ROUND,
         300,
-        f"the worker did not finish {TASKS_PER_ROUND} runs of {task.name}",
+        lambda: (
+            f"the worker did not finish {TASKS_PER_ROUND} runs of {task.name}:\n"
+            + worker.log()[-3000:]
+        ),
     )
     return time.perf_counter() - started
 
 
-def tasks_per_second(slug, workdir):
+def redis_cpu_seconds(client):
+    """User + system CPU time of the redis-server process, by its own count."""
+    cpu = client.info("cpu")
+    return cpu["used_cpu_user"] + cpu["used_cpu_sys"]
+
+
+def tasks_per_second(slug, workdir, cases):
+    """Each case's tasks per second, and CPU per task, median of ROUNDS alternating rounds.
+
+    ``cases``: a name for each, and what it sends: the name of a task of
+    NOOP_TASKS, and the options it is sent with. Beside each rate, the CPU
+    time per task of the worker (its main process and its pool process) and
+    of Redis over the same rounds: on a shared machine, less noisy than the
+    rate, and it says where the time goes.
+    """
     (workdir / f"{TASK_MODULE}.py").write_text(NOOP_TASKS.format(slug=slug))
     sys.path.insert(0, str(workdir))
     environment = {"PYTHONPATH": os.pathsep.join([str(workdir), os.getcwd()])}
+    client = importlib.import_module(f"{slug}.redis_client").get_redis()
     worker = support.CeleryProcess(
         ["worker", f"--include={TASK_MODULE}", "--concurrency=1", "--without-gossip"],
         workdir / "worker.log",
@@ -75,16 +93,33 @@ def tasks_per_second(slug, workdir):
     try:
         support.wait_for(lambda: support.worker_is_ready(worker), 60, worker.log)
         tasks = importlib.import_module(TASK_MODULE)
-        rounds: dict[Any, list[float]] = {tasks.noop: [], tasks.noop_single_instance: []}
+        rounds: dict[str, list[tuple[float, float, float]]] = {name: [] for name in cases}
         for _ in range(ROUNDS):
-            for task, times in rounds.items():
-                times.append(seconds_for_a_round(task))
-        return {
-            task.name: round(TASKS_PER_ROUND / statistics.median(times))
-            for task, times in rounds.items()
-        }
+            for name, (task, options) in cases.items():
+                worker_cpu = cpu_seconds(worker.process.pid)
+                redis_cpu = redis_cpu_seconds(client)
+                seconds = seconds_for_a_round(getattr(tasks, task), options, worker)
+                rounds[name].append(
+                    (
+                        seconds,
+                        cpu_seconds(worker.process.pid) - worker_cpu,
+                        redis_cpu_seconds(client) - redis_cpu,
+                    )
+                )
+        return {name: round_figures(measured) for name, measured in rounds.items()}
     finally:
         worker.stop()
+
+
+def round_figures(rounds):
+    """The median round's rate, and the median CPU milliseconds per task."""
+    seconds, worker_cpu, redis_cpu = zip(*rounds, strict=True)
+    per_task_ms = 1000 / TASKS_PER_ROUND
+    return {
+        "per_s": round(TASKS_PER_ROUND / statistics.median(seconds)),
+        "worker_cpu_ms_per_task": round(statistics.median(worker_cpu) * per_task_ms, 3),
+        "redis_cpu_ms_per_task": round(statistics.median(redis_cpu) * per_task_ms, 3),
+    }
 
 
 def main(slug):
@@ -92,10 +127,14 @@ def main(slug):
     os.environ["REDIS_URL"] = redis_server.url
     try:
         with tempfile.TemporaryDirectory() as workdir:
-            rates = tasks_per_second(slug, Path(workdir))
+            cases: dict[str, tuple[str, dict]] = {
+                "plain": ("noop", {}),
+                "decorated": ("noop_single_instance", {}),
+            }
+            rates = tasks_per_second(slug, Path(workdir), cases)
     finally:
         redis_server.remove()
-    plain, decorated = rates["bench.noop"], rates["bench.noop_single_instance"]
+    plain, decorated = rates["plain"]["per_s"], rates["decorated"]["per_s"]
     print(
         json.dumps(
             {
