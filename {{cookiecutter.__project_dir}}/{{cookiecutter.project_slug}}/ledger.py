@@ -35,7 +35,7 @@ from typing import Any
 
 import redis
 
-from .redis_client import key, quick_redis, text_map, texts
+from .redis_client import get_redis, key, text_map, texts
 
 logger = logging.getLogger(__name__)
 
@@ -109,10 +109,11 @@ def order_key(name: str) -> str:
     return key("ledger", "order", name)
 
 
-@cache
 def _client() -> redis.Redis:
-    # One quick attempt: a task or beat waits on Redis here for a second at most.
-    return quick_redis()
+    # The project's own client, with its timeouts: a one-second, no-retry one
+    # lost writes (and so outcomes) on a machine merely busy; when Redis is
+    # really gone, connecting fails at once and the write is counted missed.
+    return get_redis()
 
 
 @cache

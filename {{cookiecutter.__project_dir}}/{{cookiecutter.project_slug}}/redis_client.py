@@ -58,8 +58,7 @@ def quick_redis() -> redis.Redis:
     """A client that makes one short attempt, without retries, and returns str.
 
     For what must answer or give up at once rather than wait through the
-    timeouts and retries that suit a task: the health checks, and the run
-    ledger's writes, which a task or beat makes on its way.
+    timeouts and retries that suit a task: the health checks.
     """
     return redis.Redis.from_url(
         settings.redis_url,

@@ -6,6 +6,7 @@ run does not load Celery's tasks.
 """
 
 from datetime import UTC, datetime, timedelta, tzinfo
+from functools import cache
 
 from celery.schedules import BaseSchedule, crontab, schedule, solar
 from cron_descriptor import ExpressionDescriptor, Options
@@ -27,7 +28,12 @@ def describe_interval(interval: timedelta) -> str:
 
 
 def describe_crontab(when: crontab) -> str:
-    expression = crontab_expression(when)
+    return describe_expression(crontab_expression(when))
+
+
+@cache
+def describe_expression(expression: str) -> str:
+    """Five crontab fields in words. Cached: cron-descriptor loads its wording on every call."""
     options = Options()
     options.use_24hour_time_format = True
     return f"{ExpressionDescriptor(expression, options).get_description()} ({expression})"
