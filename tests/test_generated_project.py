@@ -27,8 +27,9 @@ SUITE_PARAMS = [pytest.param(answers, id=name) for name, answers in SUITES.items
 # The Django suite's tests that read or write the database: the ones worth
 # running again on PostgreSQL (the rest do not depend on the database).
 # test_takeover.py is not among them: it is about the leader lock, and of
-# the database it uses only the row save each send makes, which
-# test_scheduler.py and test_missed_runs.py make too; here it took a minute.
+# the database it uses only the row save each send makes, which the real
+# scheduler makes here in test_daylight_saving.py and the real beat in
+# test_beat_reloads_schedule.py and test_schedule_changes.py; it took a minute.
 DATABASE_TESTS = [
     "test_admin.py",
     "test_admin_schedule.py",
