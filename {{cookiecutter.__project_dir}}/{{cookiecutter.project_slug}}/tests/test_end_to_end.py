@@ -11,9 +11,15 @@ from .support import PROJECT_ROOT, run_health, wait_for
 HEARTBEAT = {"HEARTBEAT_INTERVAL": "1", "HEARTBEAT_MAX_AGE": "3"}
 
 
+# The last answer health gave, for a test that fails waiting on it.
+last_checks: dict[str, object] = {}
+
+
 def health():
     result, _ = run_health("beat", "heartbeat", "workers", **HEARTBEAT)
-    return result.returncode, json.loads(result.stdout)["checks"]
+    checks = json.loads(result.stdout)["checks"]
+    last_checks.update(checks)
+    return result.returncode, checks
 
 
 def healthy():
@@ -30,7 +36,7 @@ def test_health_follows_beat_as_it_stops_and_starts(redis, worker, start_beat, t
     state_dir = tmp_path / "state"
     beat = start_beat(STATE_DIR=str(state_dir), **HEARTBEAT)
 
-    wait_for(healthy, 30, lambda: f"never healthy:\n{beat.log()}")
+    wait_for(healthy, 30, lambda: f"never healthy: {last_checks}\n{beat.log()}")
     assert "Sending due task heartbeat" in beat.log()
     ran_at = float(redis.hget(HEARTBEAT_KEY, "ran_at"))
     wait_for(
@@ -47,4 +53,4 @@ def test_health_follows_beat_as_it_stops_and_starts(redis, worker, start_beat, t
     assert checks["workers"]["ok"] is True  # the workers are fine; beat is what is missing
 
     beat = start_beat(STATE_DIR=str(state_dir), **HEARTBEAT)
-    wait_for(healthy, 30, lambda: f"not healthy after restart:\n{beat.log()}")
+    wait_for(healthy, 30, lambda: f"not healthy after restart: {last_checks}\n{beat.log()}")
