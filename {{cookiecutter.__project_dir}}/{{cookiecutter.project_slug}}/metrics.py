@@ -43,7 +43,7 @@ from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 
 from .beat_leader import LEADER_LOCK_KEY, LEADER_TERM_KEY
-from .entries import StoreUnavailable
+from .entries import ScheduleStore, StoreUnavailable
 from .job_status import Status
 from .jobs import Job, all_jobs, open_schedule_store
 from .redis_client import HEARTBEAT_KEY, quick_redis
@@ -123,12 +123,15 @@ def project_metrics(client: redis.Redis) -> Iterator[Metric]:
 class ProjectCollector(Collector):
     """Reads every figure from Redis and the schedule's store at each scrape."""
 
+    def __init__(self, store: ScheduleStore) -> None:
+        self.store = store
+
     def collect(self) -> Iterator[Metric]:
         client = quick_redis()
         try:
             figures = [
                 *project_metrics(client),
-                *job_metrics(all_jobs(open_schedule_store(), datetime.now(UTC), client)),
+                *job_metrics(all_jobs(self.store, datetime.now(UTC), client)),
             ]
         except (redis.RedisError, StoreUnavailable) as exc:
             logger.warning("Could not read the figures: %s", exc)
@@ -166,9 +169,9 @@ def with_login(app: WSGIApplication, user: str, password: str) -> WSGIApplicatio
     return guarded
 
 
-def metrics_app(user: str, password: str) -> WSGIApplication:
+def metrics_app(store: ScheduleStore, user: str, password: str) -> WSGIApplication:
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(ProjectCollector())
+    registry.register(ProjectCollector(store))
     return with_login(make_wsgi_app(registry), user, password)
 
 
@@ -184,7 +187,11 @@ def main() -> int:
         print(exc, file=sys.stderr)
         return 1
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    server = make_server(address, port, metrics_app(user, password), handler_class=QuietHandler)
+    # Before serving: importing the tasks (and, with Django, setting it up)
+    # takes seconds on a busy host, more than a first scrape should wait.
+    store = open_schedule_store()
+    app = metrics_app(store, user, password)
+    server = make_server(address, port, app, handler_class=QuietHandler)
     logger.info("Serving metrics on http://%s:%d/metrics (login required)", address, port)
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C under make dev
         server.serve_forever()

@@ -12,7 +12,7 @@ from typing import Any
 
 from celery import Celery
 from celery.schedules import BaseSchedule
-from django.db import DatabaseError
+from django.db import DatabaseError, close_old_connections
 from django.db.models import QuerySet
 from django_celery_beat.models import PeriodicTask
 
@@ -26,6 +26,9 @@ def _database_errors() -> Iterator[None]:
     try:
         yield
     except DatabaseError as exc:
+        # A long-lived reader (the metrics endpoint) would otherwise keep a
+        # broken connection: Django reconnects only once it is closed.
+        close_old_connections()
         raise StoreUnavailable(
             f"cannot read the schedule ({exc}); has `make migrate` run?"
         ) from None
