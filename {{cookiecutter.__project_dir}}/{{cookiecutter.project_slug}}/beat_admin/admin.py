@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
@@ -17,12 +18,28 @@ from django_celery_beat.models import PeriodicTask
 from redis.exceptions import RedisError
 
 from .. import ledger, timetable
-from ..job_status import judge
-from ..jobs import Job
+from ..jobs import Job, jobs_of
 from ..schedule_store import as_entry
 from .models import EntryMonitoring
 
 admin.site.unregister(PeriodicTask)
+
+# Where a row's Job is kept, on the row's own PeriodicTask: three columns
+# read it, and the rows of a page are read from the ledger together.
+LEDGER_JOB = "_ledger_job"
+
+
+def remember_jobs(tasks: list[PeriodicTask]) -> None:
+    """Each task's Job (None without Redis), in one round trip to Redis for them all."""
+    try:
+        jobs = {
+            job.entry.name: job
+            for job in jobs_of([as_entry(task) for task in tasks], timezone.now())
+        }
+    except RedisError:
+        jobs = {}
+    for task in tasks:
+        vars(task)[LEDGER_JOB] = jobs.get(task.name)
 
 
 class EntryMonitoringInline(admin.StackedInline[EntryMonitoring, PeriodicTask]):
@@ -58,13 +75,21 @@ class PeriodicTaskAdmin(StockPeriodicTaskAdmin):
             return "disabled"
         return timetable.next_run(task.schedule, timezone.now(), task.last_run_at)
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[PeriodicTask]:
+        # Each row's monitoring in the same query, not one query per row.
+        rows: QuerySet[PeriodicTask] = super().get_queryset(request)
+        return rows.select_related("monitoring")
+
+    def get_changelist_instance(self, request: HttpRequest) -> ChangeList:
+        changelist = super().get_changelist_instance(request)
+        remember_jobs(list(changelist.result_list))
+        return changelist
+
     def _job(self, task: PeriodicTask) -> Job | None:
-        entry = as_entry(task)
-        try:
-            summary = ledger.summaries([task.name])[task.name]
-        except RedisError:
-            return None
-        return Job(entry, summary, judge(entry, summary, timezone.now()))
+        if LEDGER_JOB not in vars(task):
+            remember_jobs([task])
+        job: Job | None = vars(task)[LEDGER_JOB]
+        return job
 
     @admin.display(description="status")
     def status(self, task: PeriodicTask) -> str:
