@@ -37,15 +37,10 @@ class Status(StrEnum):
 
 @dataclass(frozen=True)
 class JobState:
-    """An entry's status, and the due time its lateness is measured from (if watched)."""
+    """An entry's status; when it is overdue, the due time it is late for."""
 
     status: Status
-    due_at: datetime | None
-    grace: timedelta
-
-    @property
-    def overdue_since(self) -> datetime | None:
-        return None if self.due_at is None else self.due_at + self.grace
+    due_at: datetime | None = None
 
 
 def grace_of(entry: Entry) -> timedelta:
@@ -65,17 +60,26 @@ def as_time(timestamp: float | None) -> datetime | None:
 
 def judge(entry: Entry, summary: Summary, now: datetime) -> JobState:
     """The entry's status at ``now`` (an aware datetime)."""
-    grace = grace_of(entry)
     if not entry.enabled:
-        return JobState(Status.PAUSED, None, grace)
-    since = [t for t in (summary.last_success_at, summary.watched_since) if t is not None]
-    due_at = next_run(entry.schedule, now, as_time(max(since))) if since else None
+        return JobState(Status.PAUSED)
     if summary.consecutive_failures >= failing_after(entry):
-        status = Status.FAILING
-    elif due_at is not None and now > due_at + grace:
-        status = Status.OVERDUE
-    elif summary.last_outcome is None:
-        status = Status.NEVER_RAN
-    else:
-        status = Status.OK
-    return JobState(status, due_at, grace)
+        return JobState(Status.FAILING)
+    due_at = late_for(entry, summary, now, grace_of(entry))
+    if due_at is not None:
+        return JobState(Status.OVERDUE, due_at)
+    return JobState(Status.NEVER_RAN if summary.last_outcome is None else Status.OK)
+
+
+def late_for(entry: Entry, summary: Summary, now: datetime, grace: timedelta) -> datetime | None:
+    """The first due time after the last success (or the watch's start), if more than grace ago."""
+    since = [t for t in (summary.last_success_at, summary.watched_since) if t is not None]
+    if not since:
+        return None  # not watched yet: beat starts the watch when it leads
+    deadline = now - grace
+    counted_from = datetime.fromtimestamp(max(since), UTC)
+    if counted_from >= deadline:
+        # Nothing after it can be due before the deadline: no need to ask the
+        # schedule, which costs more than the rest (10,000 entries: 0.5 s).
+        return None
+    due_at = next_run(entry.schedule, now, counted_from)
+    return due_at if due_at < deadline else None
