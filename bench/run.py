@@ -54,9 +54,9 @@ DOCS = TEMPLATE / "docs"
 
 
 def installed_project(workdir, **answers):
-    """A render, with its environment synced by uv."""
+    """A render, installed as its README says (``make install``)."""
     project = render(workdir, **answers).project
-    subprocess.run(["uv", "sync", "--quiet"], cwd=project, check=True)
+    subprocess.run(["make", "install"], cwd=project, check=True, capture_output=True)
     return project
 
 
