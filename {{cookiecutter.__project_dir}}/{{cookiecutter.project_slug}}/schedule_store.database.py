@@ -42,7 +42,17 @@ class DatabaseStore:
 
     def entries(self) -> list[Entry]:
         with _database_errors():
-            return [as_entry(task) for task in _with_monitoring().order_by("name")]
+            tasks = list(_with_monitoring().order_by("name"))
+        # Entries share schedule rows (the admin and sync_periodic_tasks reuse
+        # them): each row's Celery schedule is built once, not once per entry.
+        schedules: dict[tuple[type, int], BaseSchedule] = {}
+        entries = []
+        for task in tasks:
+            row = (type(task.scheduler), task.scheduler.pk)
+            if row not in schedules:
+                schedules[row] = task.schedule
+            entries.append(as_entry(task, schedules[row]))
+        return entries
 
     def find(self, name: str) -> Entry | None:
         with _database_errors():
@@ -114,11 +124,12 @@ def _load(name: str) -> PeriodicTask:
         raise UnknownEntry(name) from None
 
 
-def as_entry(task: PeriodicTask) -> Entry:
+def as_entry(task: PeriodicTask, schedule: BaseSchedule | None = None) -> Entry:
+    """The task as an entry; ``schedule``, if given, is its row's schedule, built already."""
     return Entry(
         name=task.name,
         task=task.task,
-        schedule=task.schedule,
+        schedule=task.schedule if schedule is None else schedule,
         args=json.loads(task.args or "[]"),
         kwargs=json.loads(task.kwargs or "{}"),
         enabled=task.enabled,
