@@ -56,6 +56,8 @@ class Outcome(StrEnum):
     REVOKED = "revoked"
 
 
+OUTCOMES = tuple(Outcome)  # in this order; iterating the Enum itself costs more
+
 # Every outcome but RETRYING ends a run.
 FINAL_OUTCOMES = frozenset(Outcome) - {Outcome.RETRYING}
 
@@ -174,6 +176,11 @@ class Summary:
             value = fields.get(name)
             return float(value) if value else None
 
+        counted = {
+            field.removeprefix("runs:"): int(count)
+            for field, count in fields.items()
+            if field.startswith("runs:") and count
+        }
         return cls(
             watched_since=number("watched_since"),
             last_success_at=number("last_success_at"),
@@ -182,11 +189,7 @@ class Summary:
             last_duration=number("last_duration"),
             last_error=fields.get("last_error", ""),
             consecutive_failures=int(fields.get("consecutive_failures") or 0),
-            runs={
-                outcome: int(fields.get(f"runs:{outcome}") or 0)
-                for outcome in Outcome
-                if fields.get(f"runs:{outcome}")
-            },
+            runs={outcome: counted[outcome] for outcome in OUTCOMES if outcome in counted},
             missed_writes=int(fields.get("missed_writes") or 0),
         )
 

@@ -20,6 +20,11 @@ from .beat_schedule import MONITORING
 from .entries import ChangeRefused, Entry, LastRun, Monitoring, StoreUnavailable, UnknownEntry
 from .schedule_sync import stored_schedule
 
+# A PeriodicTask's schedule is in one of these rows.
+SCHEDULE_ROWS = ("interval", "crontab", "solar", "clocked")
+# What as_entry reads of a PeriodicTask, besides its schedule and monitoring.
+ENTRY_COLUMNS = ("name", "task", "args", "kwargs", "enabled", "last_run_at", "expire_seconds")
+
 
 @contextmanager
 def _database_errors() -> Iterator[None]:
@@ -97,10 +102,13 @@ class DatabaseStore:
 
 
 def _with_monitoring() -> "QuerySet[PeriodicTask]":
-    # Each row with its schedule and monitoring in the same query: one query
-    # per entry otherwise, some 8 s for 10,000 entries.
-    return PeriodicTask.objects.select_related(
-        "monitoring", "interval", "crontab", "solar", "clocked"
+    # Only the columns an Entry is made of; each row's monitoring in the same
+    # query; the schedule rows in one query each, one object per row that the
+    # entries share (one query per entry otherwise, some 8 s for 10,000).
+    return (
+        PeriodicTask.objects.only(*ENTRY_COLUMNS, *SCHEDULE_ROWS, "monitoring")
+        .select_related("monitoring")
+        .prefetch_related(*SCHEDULE_ROWS)
     )
 
 

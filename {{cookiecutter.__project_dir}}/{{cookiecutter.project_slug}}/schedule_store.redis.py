@@ -7,11 +7,13 @@ schedule from Redis on every wake-up, so a change made here applies within
 its loop interval (``scheduler_settings``), without a restart.
 """
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
 from celery import Celery
 from celery.schedules import BaseSchedule
+from redbeat.decoder import RedBeatJSONDecoder
 from redbeat.schedulers import RedBeatSchedulerEntry, ensure_conf
 from redbeat.schedulers import get_redis as redbeat_redis
 
@@ -56,8 +58,9 @@ class RedBeatStore:
         with client.pipeline(transaction=False) as pipe:
             for entry_key in client.zrange(self.schedule_key, 0, -1):
                 pipe.hmget(entry_key, "definition", "meta")
+            schedules: dict[str, Any] = {}  # shared by the entries, as SharingDecoder says
             stored = [
-                _as_entry(_decoded(self.app, definition, meta))
+                _as_entry(_decoded(self.app, definition, meta, schedules))
                 for definition, meta in pipe.execute()
                 if definition  # else removed while listing
             ]
@@ -103,9 +106,38 @@ class RedBeatStore:
         return _as_entry(entry, LastRun.never())
 
 
-def _decoded(app: Celery, definition: str, meta: str | None) -> RedBeatEntry:
-    """An entry from its two stored fields, as RedBeat's ``from_key`` reads them."""
-    fields = RedBeatEntry.decode_definition(definition)
+class SharingDecoder(RedBeatJSONDecoder):
+    """RedBeat's decoder, building each distinct schedule once for all the entries it decodes.
+
+    Thousands of entries run on a few dozen schedules, and building a crontab
+    costs more than the rest of an entry. Celery's schedules keep no state of
+    an entry's, so entries may share one.
+    """
+
+    def __init__(self, *args: Any, schedules: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.schedules = schedules
+
+    def dict_to_object(self, d: dict[str, Any]) -> Any:
+        if d.get("__type__") not in ("crontab", "interval"):
+            return super().dict_to_object(d)
+        key = repr(sorted(d.items()))
+        if key not in self.schedules:
+            self.schedules[key] = super().dict_to_object(d)
+        return self.schedules[key]
+
+
+def _decoded(
+    app: Celery, definition: str, meta: str | None, schedules: dict[str, Any] | None = None
+) -> RedBeatEntry:
+    """An entry from its two stored fields, as RedBeat's ``from_key`` reads them.
+
+    ``schedules``: where to keep the schedules built, to share them with the
+    next entries decoded.
+    """
+    fields = json.loads(
+        definition, cls=SharingDecoder, schedules={} if schedules is None else schedules
+    )
     meta_fields = RedBeatEntry.decode_meta(meta)
     entry = RedBeatEntry(app=app, **{**fields, **meta_fields})
     # As in from_key: a None last run would otherwise become "now".
