@@ -731,7 +731,8 @@ step:
     return f"""`python -m <project>.schedule list` and `python -m <project>.health jobs`,
 wall time of the whole command, median (max) of {repeats} runs, with 10,000
 entries in the scheduler's store (section 6's), each with a ledger summary
-(one run; one entry in ten failed), beside `python -c pass` and `python -m
+of one run (one entry in ten failed; one in ten last succeeded a day ago,
+so judging it asks its schedule for a due time), beside `python -c pass` and `python -m
 <project>.health` (its default checks, which read no entries), run in turn.
 With the redis scheduler a real beat stored the entries in Redis; with the
 database scheduler they are PeriodicTask rows; with the file scheduler they

@@ -292,8 +292,12 @@ def through_bench_app(module, *arguments):
     ]
 
 
-def seed_summaries(names):
-    """A run each: nine in ten succeeded, one in ten failed."""
+def seed_summaries(names, client):
+    """A run each: one in FAILED_EVERY failed, one in FAILED_EVERY last succeeded a day ago.
+
+    The others succeeded just now, within their grace, so judging them needs
+    no due time; the day-old ones make their status ask their schedule.
+    """
     ledger = slug_module("ledger")
     now = time.time()
     for number, name in enumerate(names):
@@ -307,6 +311,12 @@ def seed_summaries(names):
                 name, task_id, finished_at=now, outcome="failed", duration=0.0012,
                 error="RuntimeError: a failure for the bench",
             )  # fmt: skip
+        if number % FAILED_EVERY == 1:
+            day_ago = now - 86400
+            client.hset(
+                ledger.entry_key(name),
+                mapping={"last_success_at": day_ago, "watched_since": day_ago},
+            )
 
 
 def listed_entries(result):
@@ -324,7 +334,7 @@ def reports(slug, kind, workdir):
     client = slug_module("redis_client").get_redis()
     environment, command = store_entries(slug, kind, workdir, client)
     names = list(beat_at_scale.bench_schedule(REPORT_ENTRIES, "", datetime.now(UTC)))
-    seed_summaries(names)
+    seed_summaries(names, client)
     # What each runs, and what says that it saw every entry (None: nothing to see).
     commands = {
         "schedule_list": (command("schedule", "list"), listed_entries),
