@@ -724,6 +724,12 @@ grows with the entries, each step of it done for every entry. The biggest
 step:
 
 {biggest}
+
+The steps leave out, and so do not add up to the commands' time: importing
+the project's tasks (with Django, setting Django up), which `health` does
+not do; formatting and printing the list's 80,000 lines; and with the file
+scheduler, the module that grows BEAT_SCHEDULE building its 10,000
+schedules before either command starts.
 """
         if missed
         else ""
