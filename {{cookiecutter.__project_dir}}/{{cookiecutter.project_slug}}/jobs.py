@@ -40,12 +40,15 @@ class Job:
 
 def all_jobs(store: ScheduleStore, now: datetime, client: redis.Redis | None = None) -> list[Job]:
     """Every entry of ``store``, by name, with its ledger summary and status at ``now``."""
-    return jobs_of(store.entries(), now, client)
+    return jobs_of(by_name(store.entries()), now, client)
+
+
+def by_name(entries: list[Entry]) -> list[Entry]:
+    return sorted(entries, key=lambda entry: entry.name)
 
 
 def jobs_of(entries: list[Entry], now: datetime, client: redis.Redis | None = None) -> list[Job]:
-    """These entries, by name, with their ledger summaries and status at ``now``."""
-    entries = sorted(entries, key=lambda entry: entry.name)
+    """These entries, in the order given, with their ledger summaries and status at ``now``."""
     summaries = ledger.summaries((entry.name for entry in entries), client)
     return [
         Job(entry, summaries[entry.name], judge(entry, summaries[entry.name], now))

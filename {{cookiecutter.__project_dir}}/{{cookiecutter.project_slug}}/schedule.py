@@ -32,7 +32,7 @@ from . import ledger
 from .celery_app import app
 from .entries import ChangeRefused, Entry, ScheduleStore, StoreUnavailable, UnknownEntry
 from .job_status import JobState, Status, as_time, judge
-from .jobs import Job, jobs_of, open_schedule_store
+from .jobs import Job, by_name, jobs_of, open_schedule_store
 from .ledger import FINAL_OUTCOMES, Summary
 from .run_events import send_by_hand
 from .timetable import describe, describe_last_run, format_time, next_run
@@ -91,7 +91,7 @@ def entry_lines(entry: Entry, job: Job | None, now: datetime, zone: tzinfo) -> l
 def print_schedule(store: ScheduleStore) -> None:
     now = app.now()
     zone = app.timezone
-    entries = sorted(store.entries(), key=lambda entry: entry.name)
+    entries = by_name(store.entries())
     try:
         jobs: list[Job | None] = list(jobs_of(entries, now))
     except RedisError:

@@ -32,14 +32,11 @@ LEDGER_JOB = "_ledger_job"
 def remember_jobs(tasks: list[PeriodicTask]) -> None:
     """Each task's Job (None without Redis), in one round trip to Redis for them all."""
     try:
-        jobs = {
-            job.entry.name: job
-            for job in jobs_of([as_entry(task) for task in tasks], timezone.now())
-        }
+        jobs: list[Job | None] = list(jobs_of([as_entry(task) for task in tasks], timezone.now()))
     except RedisError:
-        jobs = {}
-    for task in tasks:
-        vars(task)[LEDGER_JOB] = jobs.get(task.name)
+        jobs = [None] * len(tasks)
+    for task, job in zip(tasks, jobs, strict=True):
+        vars(task)[LEDGER_JOB] = job
 
 
 class EntryMonitoringInline(admin.StackedInline[EntryMonitoring, PeriodicTask]):
