@@ -59,7 +59,17 @@ def next_run(when: BaseSchedule, now: datetime, last_run_at: datetime | None = N
     to a local time would be off by an hour across a DST change.
     """
     remaining = when.remaining_estimate(last_run_at or now)
-    return (now.astimezone(UTC) + remaining).astimezone(zone_of(when))
+    return to_the_second(now.astimezone(UTC) + remaining).astimezone(zone_of(when))
+
+
+def to_the_second(moment: datetime) -> datetime:
+    """``moment`` to the nearest second.
+
+    Celery reckons the time left from its own now, a moment after ``now``:
+    unrounded, a run due at 04:15 comes out at 04:14:59.99999, which the
+    admin shows as 4:14.
+    """
+    return (moment + timedelta(microseconds=500_000)).replace(microsecond=0)
 
 
 def due_time(when: BaseSchedule | None, now: datetime, last_run_at: datetime | None) -> datetime:
@@ -74,9 +84,7 @@ def due_time(when: BaseSchedule | None, now: datetime, last_run_at: datetime | N
 
 
 def format_time(moment: datetime, zone: tzinfo) -> str:
-    """To the nearest second: the schedules compute from their own, slightly later, now."""
-    rounded = moment + timedelta(milliseconds=500)
-    return rounded.astimezone(zone).isoformat(timespec="seconds")
+    return to_the_second(moment).astimezone(zone).isoformat(timespec="seconds")
 
 
 def describe_last_run(last_run: LastRun, zone: tzinfo) -> str:

@@ -3,11 +3,13 @@
 That its pages load for staff only is ``test_admin``'s, with every page.
 """
 
+import re
 import time
+from datetime import UTC
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django_celery_beat.models import IntervalSchedule, PeriodicTask
+from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
 from .. import ledger
 from ..beat_admin.models import EntryMonitoring
@@ -28,6 +30,16 @@ def test_periodic_task_list_shows_schedule_last_and_next_run(admin_client):
     assert "every 10 minutes" in page
     for column in ("Last run", "Next run", "Enabled"):
         assert column.lower() in page.lower()
+
+
+def test_a_crontab_tasks_next_run_is_shown_on_its_minute(admin_client):
+    at_seven_past, _ = CrontabSchedule.objects.get_or_create(minute="7", timezone=UTC)
+    PeriodicTask.objects.create(name="at-seven-past", task=HEARTBEAT_TASK, crontab=at_seven_past)
+
+    page = admin_client.get("/admin/django_celery_beat/periodictask/").content.decode()
+
+    next_run = re.search(r'class="field-next_run[^"]*">([^<]*)<', row_of(page, "at-seven-past"))
+    assert next_run is not None and ":07 " in next_run[1], next_run
 
 
 def test_periodic_task_list_shows_each_tasks_status_last_outcome_and_duration(admin_client, redis):

@@ -14,6 +14,7 @@ from ..celery_app import app
 from ..schedule import main
 from ..settings import settings
 from ..timetable import describe, describe_interval, next_run
+from ..typing_gaps import as_schedule
 from .scheduler_support import store_code_schedule
 from .support import fire_times, listed_entry, schedule_of
 
@@ -76,6 +77,15 @@ def test_next_run_at_fixed_instants_in_utc(project_timezone, name, now, expected
         assert next_run(schedule_of(name), now) == datetime.fromisoformat(expected).replace(
             tzinfo=UTC
         )
+
+
+def test_a_crontab_next_run_is_on_its_minute_with_the_clock_running():
+    """Celery reckons from its own now, a moment later than ours: not a minute early."""
+    now = app.now()
+
+    upcoming = next_run(as_schedule(crontab(minute=7), app), now)
+
+    assert (upcoming.minute, upcoming.second, upcoming.microsecond) == (7, 0, 0)
 
 
 def test_weekly_report_stays_at_nine_local_across_the_spring_dst_change(project_timezone):
