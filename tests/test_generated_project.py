@@ -6,6 +6,7 @@ database run again on PostgreSQL, the database compose gives it.
 """
 
 import os
+import shutil
 import subprocess
 
 import pytest
@@ -49,10 +50,12 @@ DATABASE_TESTS = [
 
 
 def run(command, project, timeout, **environment):
+    """Run ``command`` in ``project`` as a script would: no terminal to answer questions."""
     return subprocess.run(
         command,
         cwd=project,
         env={**os.environ, **environment},
+        stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -130,3 +133,90 @@ def test_make_schedule_lists_every_entry(installed_project, redis_url, answers):
     # RedBeat cannot store a solar schedule, so that render has none.
     has_solar_entry = answers["scheduler"] != "redis"
     assert ("\nrefresh-records-at-sunrise\n" in result.stdout) == has_solar_entry
+
+
+def test_make_superuser_without_a_terminal_takes_the_login_from_the_environment(installed_project):
+    project = installed_project(**flavour_defaults()["django"])
+    migrate = run(["make", "migrate"], project, timeout=120)
+    assert migrate.returncode == 0, output_tail(migrate)
+
+    # Without the variables it cannot ask for them: one line, and a failure.
+    refused = run(["make", "superuser"], project, timeout=120)
+    assert refused.returncode != 0
+    assert refused.stderr.strip().splitlines()[0].startswith("CommandError:"), refused.stderr
+
+    login = {"username": "ci-admin", "password": "a-password-only-the-tests-use"}
+    created = run(
+        ["make", "superuser"],
+        project,
+        timeout=120,
+        DJANGO_SUPERUSER_USERNAME=login["username"],
+        DJANGO_SUPERUSER_EMAIL="ci-admin@example.com",
+        DJANGO_SUPERUSER_PASSWORD=login["password"],
+    )
+    assert created.returncode == 0, output_tail(created)
+    check = (
+        "from django.contrib.auth import authenticate; "
+        f"user = authenticate(**{login!r}); print(user.get_username(), user.is_superuser)"
+    )
+    signed_in = run(
+        ["uv", "run", "--env-file", ".env", "python", "manage.py", "shell", "-c", check],
+        project,
+        timeout=120,
+    )
+    assert signed_in.stdout.strip().splitlines()[-1] == f"{login['username']} True", output_tail(
+        signed_in
+    )
+
+
+def fake_tools(folder, python3):
+    """A PATH with make and the shell tools, no uv, and ``python3`` as this shell script."""
+    folder.mkdir()
+    for tool in ("make", "sh", "grep", "awk"):
+        (folder / tool).symlink_to(shutil.which(tool))
+    (folder / "python3").write_text(f"#!/bin/sh\n{python3}\n")
+    (folder / "python3").chmod(0o755)
+    return str(folder)
+
+
+def test_make_installs_uv_with_pip_when_it_is_missing(shared_render, tmp_path):
+    # pip's part is played by a script: it "installs" a uv that notes what it was asked.
+    scripts = tmp_path / "scripts"
+    scripts.mkdir()
+    (scripts / "uv").write_text(f'#!/bin/sh\necho "$@" >> {tmp_path}/uv.log\n')
+    (scripts / "uv").chmod(0o755)
+    pip = f"""case "$*" in
+    "-m pip install"*) echo "$*" >> {tmp_path}/pip.log ;;
+    *) echo {scripts}/uv ;;
+esac"""
+    path = fake_tools(tmp_path / "bin", pip)
+
+    result = subprocess.run(
+        ["make", "install"],
+        cwd=shared_render(**flavour_defaults()["plain"]),
+        env={"PATH": path},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.startswith("uv is missing: installing it with pip\n")
+    assert (tmp_path / "pip.log").read_text().split() == ["-m", "pip", "install", "--quiet", "uv"]
+    assert (tmp_path / "uv.log").read_text() == "sync --compile-bytecode\n"
+
+
+def test_make_says_in_one_line_when_uv_cannot_be_installed(shared_render, tmp_path):
+    path = fake_tools(tmp_path / "bin", 'echo "No module named pip" >&2; exit 1')
+
+    result = subprocess.run(
+        ["make", "install"],
+        cwd=shared_render(**flavour_defaults()["plain"]),
+        env={"PATH": path},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 2
+    assert "uv is missing and pip could not install it" in result.stderr.splitlines()[-1]
