@@ -54,6 +54,7 @@ DJANGO_ONLY = (
     f"{PACKAGE}/migrations",
     f"{PACKAGE}/models.py",
     f"{PACKAGE}/tasks/sessions.py",
+    f"{PACKAGE}/templates",
     f"{PACKAGE}/unapplied_migrations.py",
     f"{PACKAGE}/urls.py",
     f"{PACKAGE}/views.py",
@@ -61,6 +62,7 @@ DJANGO_ONLY = (
     f"{TESTS}/test_admin.py",
     f"{TESTS}/test_django_settings.py",
     f"{TESTS}/test_health_view.py",
+    f"{TESTS}/test_home_page.py",
     f"{TESTS}/test_sessions.py",
     f"{TESTS}/test_web_waits_for_migrations.py",
 )

@@ -50,11 +50,15 @@ DATABASE_TESTS = [
 
 
 def run(command, project, timeout, **environment):
-    """Run ``command`` in ``project`` as a script would: no terminal to answer questions."""
+    """Run ``command`` in ``project`` as a script would: no terminal to answer questions.
+
+    Not in this suite's virtualenv either: uv would warn that it is not the project's.
+    """
+    inherited = {name: value for name, value in os.environ.items() if name != "VIRTUAL_ENV"}
     return subprocess.run(
         command,
         cwd=project,
-        env={**os.environ, **environment},
+        env={**inherited, **environment},
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
@@ -220,3 +224,19 @@ def test_make_says_in_one_line_when_uv_cannot_be_installed(shared_render, tmp_pa
 
     assert result.returncode == 2
     assert "uv is missing and pip could not install it" in result.stderr.splitlines()[-1]
+
+
+def test_make_shell_runs_python_with_django_set_up(installed_project):
+    project = installed_project(**flavour_defaults()["django"])
+
+    result = subprocess.run(
+        ["make", "shell"],
+        cwd=project,
+        input="from django.conf import settings; print('urls:', settings.ROOT_URLCONF)\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, output_tail(result)
+    assert f"urls: {project.name}.urls" in result.stdout
