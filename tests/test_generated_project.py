@@ -183,6 +183,18 @@ def fake_tools(folder, python3):
     return str(folder)
 
 
+def make_install(project, path):
+    """``make install`` in ``project`` with only ``path`` to find programs on."""
+    return subprocess.run(
+        ["make", "install"],
+        cwd=project,
+        env={"PATH": path},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 def test_make_installs_uv_with_pip_when_it_is_missing(shared_render, tmp_path):
     # pip's part is played by a script: it "installs" a uv that notes what it was asked.
     scripts = tmp_path / "scripts"
@@ -195,14 +207,7 @@ def test_make_installs_uv_with_pip_when_it_is_missing(shared_render, tmp_path):
 esac"""
     path = fake_tools(tmp_path / "bin", pip)
 
-    result = subprocess.run(
-        ["make", "install"],
-        cwd=shared_render(**flavour_defaults()["plain"]),
-        env={"PATH": path},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = make_install(shared_render(**flavour_defaults()["plain"]), path)
 
     assert result.returncode == 0, result.stderr
     assert result.stderr.startswith("uv is missing: installing it with pip\n")
@@ -213,14 +218,7 @@ esac"""
 def test_make_says_in_one_line_when_uv_cannot_be_installed(shared_render, tmp_path):
     path = fake_tools(tmp_path / "bin", 'echo "No module named pip" >&2; exit 1')
 
-    result = subprocess.run(
-        ["make", "install"],
-        cwd=shared_render(**flavour_defaults()["plain"]),
-        env={"PATH": path},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = make_install(shared_render(**flavour_defaults()["plain"]), path)
 
     assert result.returncode == 2
     assert "uv is missing and pip could not install it" in result.stderr.splitlines()[-1]
