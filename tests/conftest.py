@@ -28,9 +28,10 @@ PROMETHEUS_TEMPLATE = re.compile(r"\{\{ \$labels\.\w+ \}\}")
 
 @dataclass
 class Render:
-    """The outcome of one ``cookiecutter`` run: its exit code, stderr and output folder."""
+    """The outcome of one ``cookiecutter`` run: its exit code, stdout, stderr and output folder."""
 
     returncode: int
+    stdout: str
     stderr: str
     output_dir: Path
 
@@ -64,7 +65,7 @@ def render(output_dir: Path, **answers: str) -> Render:
         text=True,
         timeout=60,
     )
-    return Render(result.returncode, result.stderr, output_dir)
+    return Render(result.returncode, result.stdout, result.stderr, output_dir)
 
 
 @pytest.fixture
