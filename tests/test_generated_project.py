@@ -6,8 +6,12 @@ database run again on PostgreSQL, the database compose gives it.
 """
 
 import os
+import re
 import shutil
+import signal
+import socket
 import subprocess
+import time
 
 import pytest
 from conftest import once_per_answers, rendered_project
@@ -49,16 +53,22 @@ DATABASE_TESTS = [
 ]
 
 
-def run(command, project, timeout, **environment):
-    """Run ``command`` in ``project`` as a script would: no terminal to answer questions.
+def users_environment(*unset):
+    """This environment as a user's shell has it: without ``unset``, nor this suite's virtualenv.
 
-    Not in this suite's virtualenv either: uv would warn that it is not the project's.
+    In it, uv would warn that it is not the project's.
     """
-    inherited = {name: value for name, value in os.environ.items() if name != "VIRTUAL_ENV"}
+    return {
+        name: value for name, value in os.environ.items() if name not in {"VIRTUAL_ENV", *unset}
+    }
+
+
+def run(command, project, timeout, **environment):
+    """Run ``command`` in ``project`` as a script would: no terminal to answer questions."""
     return subprocess.run(
         command,
         cwd=project,
-        env={**inherited, **environment},
+        env={**users_environment(), **environment},
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
@@ -238,3 +248,45 @@ def test_make_shell_runs_python_with_django_set_up(installed_project):
 
     assert result.returncode == 0, output_tail(result)
     assert f"urls: {project.name}.urls" in result.stdout
+
+
+# A worker's log line for a heartbeat it ran.
+HEARTBEAT_RAN = re.compile(r"Task \S*heartbeat\S* succeeded")
+
+
+def test_make_dev_runs_the_project_and_ctrl_c_leaves_nothing_behind(installed_project, tmp_path):
+    project = installed_project(**flavour_defaults()["plain"])
+    temp = tmp_path / "tmp"  # where make dev's private Redis keeps its folder
+    temp.mkdir()
+    log = tmp_path / "dev.log"
+    with log.open("w") as output:
+        dev = subprocess.Popen(
+            ["make", "dev"],
+            cwd=project,
+            env={**users_environment("REDIS_URL"), "TMPDIR": str(temp), "HEARTBEAT_INTERVAL": "2"},
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # a group of its own, as a terminal's foreground job is
+        )
+        try:
+            deadline = time.monotonic() + 120
+            while not HEARTBEAT_RAN.search(log.read_text()) and time.monotonic() < deadline:
+                time.sleep(0.5)
+        finally:
+            os.killpg(dev.pid, signal.SIGINT)  # Ctrl-C: the terminal signals the whole group
+            try:
+                dev.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(dev.pid, signal.SIGKILL)
+                raise
+    text = log.read_text()
+
+    assert HEARTBEAT_RAN.search(text), text[-5000:]
+    assert "make: ***" not in text, text[-5000:]  # a clean stop: no error from make
+    assert [path for path in temp.iterdir() if path.is_dir()] == []  # uv keeps a lock file there
+    url = re.search(r"private redis-server for this session at (\S+)", text)
+    assert url is not None, text[-5000:]
+    port = int(url[1].rsplit(":", 1)[1].split("/")[0])
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()

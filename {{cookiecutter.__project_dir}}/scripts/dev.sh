@@ -21,7 +21,15 @@ if [ -z "${REDIS_URL:-}" ]; then
     redis_dir=$(mktemp -d)
     redis-server --port "$port" --bind 127.0.0.1 --dir "$redis_dir" --save "" --appendonly no --loglevel warning &
     redis_pid=$!
-    trap 'kill "$redis_pid" 2>/dev/null; rm -rf "$redis_dir"' EXIT
+    stop_redis() {
+        # Ctrl-C reaches Redis too, so it may be gone already; wait for it to
+        # exit before its folder goes. Each step may fail: set -e must not
+        # end the cleanup halfway.
+        kill "$redis_pid" 2>/dev/null || true
+        wait "$redis_pid" 2>/dev/null || true
+        rm -rf "$redis_dir"
+    }
+    trap stop_redis EXIT
     export REDIS_URL="redis://127.0.0.1:$port/0"
     echo "Started a private redis-server for this session at $REDIS_URL"
 fi
@@ -32,4 +40,13 @@ uv run python manage.py migrate
 uv run python manage.py sync_periodic_tasks
 {%- endif %}
 {% endif %}
-uv run honcho -f Procfile.dev start
+# Ctrl-C is how a session ends, not a failure: exit 0 after it, so make
+# reports no error.
+interrupted=0
+trap 'interrupted=1' INT
+status=0
+uv run honcho -f Procfile.dev start || status=$?
+if [ "$interrupted" = 1 ]; then
+    exit 0
+fi
+exit "$status"
