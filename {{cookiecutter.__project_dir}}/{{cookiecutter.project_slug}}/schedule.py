@@ -34,6 +34,7 @@ from .entries import ChangeRefused, Entry, ScheduleStore, StoreUnavailable, Unkn
 from .job_status import JobState, Status, as_time, judge
 from .jobs import Job, by_name, jobs_of, open_schedule_store
 from .ledger import FINAL_OUTCOMES, Summary
+from .redis_client import quick_redis
 from .run_events import send_by_hand
 from .timetable import describe, describe_last_run, format_time, next_run
 
@@ -203,6 +204,20 @@ def run_task(name: str, timeout: float) -> int:
     return 0 if result.successful() else 1
 
 
+def ping_redis() -> None:
+    """Raise RedisError unless Redis answers at once.
+
+    Before a send: Celery would retry the connection some 20 times over 20 s,
+    then end in a traceback. (A store in Redis fails as fast on its own; the
+    database's does not touch Redis.)
+    """
+    client = quick_redis()
+    try:
+        client.ping()
+    finally:
+        client.close()
+
+
 def run_now(store: ScheduleStore, name: str, timeout: float) -> int:
     found = find_entry(store, name)
     if found is not None:
@@ -307,6 +322,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print_history(store, args.name)
             return 0
         if args.command == "run":
+            ping_redis()
             return run_now(store, args.name, args.timeout)
         if args.command == "add":
             return add_entry(store, args)

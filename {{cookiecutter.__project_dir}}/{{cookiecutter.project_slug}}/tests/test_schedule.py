@@ -16,7 +16,7 @@ from ..settings import settings
 from ..timetable import describe, describe_interval, next_run
 from ..typing_gaps import as_schedule
 from .scheduler_support import store_code_schedule
-from .support import fire_times, listed_entry, schedule_of
+from .support import fire_times, free_port, listed_entry, run_module, schedule_of
 
 # A Monday, the 1st of a month and a weekday: every crontab entry fires on it.
 BUSY_DAY = datetime(2026, 6, 1, tzinfo=UTC)
@@ -155,6 +155,16 @@ def test_list_prints_every_entry(redis, capsys):
 def test_run_refuses_an_unknown_name(capsys):
     assert main(["run", "no-such-entry"]) == 2
     assert "no schedule entry or task named 'no-such-entry'" in capsys.readouterr().err
+
+
+def test_run_says_in_one_line_when_redis_is_unreachable():
+    result = run_module(
+        "schedule", "run", "heartbeat", REDIS_URL=f"redis://127.0.0.1:{free_port()}/0"
+    )
+
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()  # not Celery's retries, nor a traceback
+    assert line.startswith("error: cannot reach Redis")
 
 
 def test_run_sends_an_entry_now_and_prints_how_the_run_ended(redis, worker, capsys):
