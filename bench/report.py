@@ -62,45 +62,66 @@ def against(value, target, unit=" s", at_least=False):
     return f"{'at least' if at_least else 'under'} {target}{unit}: {'met' if ok else '**missed**'}"
 
 
+def summary_row(figure, measured, verdict):
+    """A row of the summary table: the figure, what was measured, and against its target."""
+    return f"| {figure} | {measured} | {verdict} |"
+
+
 def summary_section(figures):
     """One line per figure: the worst case measured, against its target."""
     render, throughput = figures["render"], figures["throughput"]
     health = figures["locks_and_health"]["health"]
     lines = [
-        f"| 1. render, slowest combination | {render['max_s']} s "
-        f"| {against(render['max_s'], TARGETS['render_s'])} |"
+        summary_row(
+            "1. render, slowest combination",
+            f"{render['max_s']} s",
+            against(render["max_s"], TARGETS["render_s"]),
+        )
     ]
     for name, scaffold in figures["scaffold"].items():
         target = TARGETS["scaffold_s"][name]
         lines.append(
-            f"| 2. scaffold to green, {name} | {scaffold['total_s']} s "
-            f"| {against(scaffold['total_s'], target)} |"
+            summary_row(
+                f"2. scaffold to green, {name}",
+                f"{scaffold['total_s']} s",
+                against(scaffold["total_s"], target),
+            )
         )
     for scheduler, dispatch in figures["dispatch"].items():
         p99 = dispatch["dispatch"]["project"]["p99_ms"]
         lines.append(
-            f"| 3. dispatch p99, {scheduler} | {p99} ms "
-            f"| {against(p99, TARGETS['dispatch_p99_ms'], ' ms')} |"
+            summary_row(
+                f"3. dispatch p99, {scheduler}",
+                f"{p99} ms",
+                against(p99, TARGETS["dispatch_p99_ms"], " ms"),
+            )
         )
         if dispatch["change_pickup"]:
             worst = dispatch["change_pickup"]["project"]["max_s"]
             lines.append(
-                f"| 4. change pickup, {scheduler} | {worst} s "
-                f"| {against(worst, TARGETS['pickup_s'])} |"
+                summary_row(
+                    f"4. change pickup, {scheduler}",
+                    f"{worst} s",
+                    against(worst, TARGETS["pickup_s"]),
+                )
             )
     keeps = round(throughput["single_instance_keeps"] * 100, 1)
     target = round(TARGETS["single_instance_keeps"] * 100)
     lines.append(
-        f"| 5. `single_instance` throughput kept | {keeps}% | {against(keeps, target, '%', True)} |"
+        summary_row(
+            "5. `single_instance` throughput kept", f"{keeps}%", against(keeps, target, "%", True)
+        )
     )
     for scheduler, scale in figures["beat_at_scale"].items():
         biggest = scale["sizes"]["10000"]
         slowest_start = max(biggest["startup_s"], biggest["restart_s"])
         lines.append(
-            f"| 6. 10,000 entries, {scheduler}: slower of start and restart / CPU "
-            f"| {slowest_start} s / {biggest['core_percent']}% "
-            f"| {against(slowest_start, TARGETS['startup_10k_s'])}; "
-            f"{against(biggest['core_percent'], TARGETS['cpu_share'] * 100, '%')} |"
+            summary_row(
+                f"6. 10,000 entries, {scheduler}: slower of start and restart / CPU",
+                f"{slowest_start} s / {biggest['core_percent']}%",
+                f"{against(slowest_start, TARGETS['startup_10k_s'])}; "
+                f"{against(biggest['core_percent'], TARGETS['cpu_share'] * 100, '%')}",
+            )
         )
     for scheduler, takeover in figures["takeover"].items():
         killed = takeover["killed"]["standby"]["max_s"]
@@ -108,15 +129,20 @@ def summary_section(figures):
         killed_target = takeover["lock_ttl_s"] + TARGETS["takeover_after_ttl_s"]
         stopped_target = TARGETS["takeover_stopped_s"]
         lines.append(
-            f"| 8. takeover by a standby, {scheduler}: leader killed / stopped "
-            f"| {killed} s / {stopped} s "
-            f"| {against(killed, killed_target)}; {against(stopped, stopped_target)} |"
+            summary_row(
+                f"8. takeover by a standby, {scheduler}: leader killed / stopped",
+                f"{killed} s / {stopped} s",
+                f"{against(killed, killed_target)}; {against(stopped, stopped_target)}",
+            )
         )
     worst_health = max(health[case]["max_s"] for case in ("redis_up", "redis_refusing"))
     frozen = health["redis_frozen"]["max_s"]
     lines.append(
-        f"| 7. health, Redis up or refusing / frozen | {worst_health} s / {frozen} s "
-        f"| {against(max(worst_health, frozen), TARGETS['health_s'])} |"
+        summary_row(
+            "7. health, Redis up or refusing / frozen",
+            f"{worst_health} s / {frozen} s",
+            against(max(worst_health, frozen), TARGETS["health_s"]),
+        )
     )
     if "ledger" in figures:
         lines += ledger_summary_lines(figures["ledger"])
@@ -520,22 +546,29 @@ def ledger_summary_lines(ledger):
     keeps = round(ledger["worker"]["throughput"]["kept"] * 100, 1)
     target = round(TARGETS["ledger_keeps"] * 100)
     lines = [
-        f"| 9. throughput kept with the run ledger | {keeps}% "
-        f"| {against(keeps, target, '%', True)} |"
+        summary_row(
+            "9. throughput kept with the run ledger", f"{keeps}%", against(keeps, target, "%", True)
+        )
     ]
     for scheduler, figures in ledger["schedulers"].items():
         p99 = figures["dispatch"]["on"]["p99_ms"]
         lines.append(
-            f"| 9. dispatch p99 with the run ledger, {scheduler} | {p99} ms "
-            f"| {against(p99, TARGETS['dispatch_p99_ms'], ' ms')} |"
+            summary_row(
+                f"9. dispatch p99 with the run ledger, {scheduler}",
+                f"{p99} ms",
+                against(p99, TARGETS["dispatch_p99_ms"], " ms"),
+            )
         )
     for scheduler, figures in ledger["schedulers"].items():
         listed = figures["reports"]["schedule_list"]["max_s"]
         jobs = figures["reports"]["health_jobs"]["max_s"]
         lines.append(
-            f"| 9. `schedule list` / `health jobs` at 10,000 entries, {scheduler} "
-            f"| {listed} s / {jobs} s | {against(listed, TARGETS['ledger_reports_s'])}; "
-            f"{against(jobs, TARGETS['ledger_reports_s'])} |"
+            summary_row(
+                f"9. `schedule list` / `health jobs` at 10,000 entries, {scheduler}",
+                f"{listed} s / {jobs} s",
+                f"{against(listed, TARGETS['ledger_reports_s'])}; "
+                f"{against(jobs, TARGETS['ledger_reports_s'])}",
+            )
         )
     return lines
 
