@@ -63,12 +63,12 @@ def users_environment(*unset):
     }
 
 
-def run(command, project, timeout, **environment):
+def run(command, project, timeout, unset=(), **environment):
     """Run ``command`` in ``project`` as a script would: no terminal to answer questions."""
     return subprocess.run(
         command,
         cwd=project,
-        env={**users_environment(), **environment},
+        env={**users_environment(*unset), **environment},
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
@@ -174,7 +174,7 @@ def test_make_superuser_without_a_terminal_takes_the_login_from_the_environment(
         f"user = authenticate(**{login!r}); print(user.get_username(), user.is_superuser)"
     )
     signed_in = run(
-        ["uv", "run", "--env-file", ".env", "python", "manage.py", "shell", "-c", check],
+        ["uv", "run", "python", "manage.py", "shell", "-c", check],  # SECRET_KEY from .env
         project,
         timeout=120,
     )
@@ -273,6 +273,11 @@ def test_make_dev_runs_the_project_and_ctrl_c_leaves_nothing_behind(installed_pr
             deadline = time.monotonic() + 120
             while not HEARTBEAT_RAN.search(log.read_text()) and time.monotonic() < deadline:
                 time.sleep(0.5)
+            # A second terminal, where nothing is exported, finds make dev's Redis.
+            second_terminal = {
+                command: run(["make", command], project, timeout=120, unset={"REDIS_URL"})
+                for command in ("health", "schedule")
+            }
         finally:
             os.killpg(dev.pid, signal.SIGINT)  # Ctrl-C: the terminal signals the whole group
             try:
@@ -283,7 +288,12 @@ def test_make_dev_runs_the_project_and_ctrl_c_leaves_nothing_behind(installed_pr
     text = log.read_text()
 
     assert HEARTBEAT_RAN.search(text), text[-5000:]
+    for result in second_terminal.values():
+        assert result.returncode == 0, output_tail(result) + text[-5000:]
+    assert '"healthy": true' in second_terminal["health"].stdout
+    assert "heartbeat" in second_terminal["schedule"].stdout
     assert "make: ***" not in text, text[-5000:]  # a clean stop: no error from make
+    assert not (project / "state" / "dev-session.env").exists()
     assert [path for path in temp.iterdir() if path.is_dir()] == []  # uv keeps a lock file there
     url = re.search(r"private redis-server for this session at (\S+)", text)
     assert url is not None, text[-5000:]

@@ -1,7 +1,8 @@
 """Settings read from the environment, once, in one place.
 
 Every process of the project (worker, beat, Flower, the commands) takes its
-configuration from ``settings`` here. A value the project cannot use stops
+configuration from ``settings`` here, after ``.env`` has filled in what the
+environment lacks (``env_files``). A value the project cannot use stops
 start-up with one line naming the variable, instead of a traceback from deep
 inside Celery minutes later.
 """
@@ -13,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Self, TypeAlias
 from urllib.parse import urlsplit
+
+from .env_files import read_env_files
 
 # Where settings are read from: os.environ, or a plain dict in the tests.
 Environ: TypeAlias = Mapping[str, str]
@@ -174,6 +177,7 @@ class Settings:
         )
 
 
+read_env_files()
 settings = Settings.from_environ(os.environ)
 
 

@@ -24,8 +24,10 @@ StartCelery = Callable[..., CeleryProcess]
 # The redis-server this test process started.
 REDIS_SERVER = pytest.StashKey[RedisServer]()
 
-# Settings for every process the tests start: quick retries, the same time zone.
+# Settings for every process the tests start: quick retries, the same time zone,
+# and nothing from the project's .env (a developer's settings, make dev's Redis).
 TEST_ENVIRONMENT = {
+    "ENV_FILE": "",
     "SYNC_RETRY_BACKOFF": "1",
     "SYNC_MAX_RETRIES": "2",
     "TIMEZONE": "UTC",

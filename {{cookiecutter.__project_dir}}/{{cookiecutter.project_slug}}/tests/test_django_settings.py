@@ -55,6 +55,24 @@ def test_a_bad_value_stops_start_up_with_one_line_naming_it(variable, value, pro
     assert problem in line
 
 
+def test_manage_py_takes_what_the_environment_lacks_from_the_env_file(tmp_path):
+    env_file = tmp_path / "test.env"
+    env_file.write_text(f"SECRET_KEY={'k' * 50}\n")
+    environment = {key: item for key, item in os.environ.items() if key != "SECRET_KEY"}
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=PROJECT_ROOT,
+        env={**environment, "ENV_FILE": str(env_file)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
 @pytest.mark.parametrize(("value", "debug"), [(None, "False"), ("0", "False"), ("1", "True")])
 def test_debug_is_off_unless_asked(value, debug):
     environment = {key: item for key, item in os.environ.items() if key != "DEBUG"}

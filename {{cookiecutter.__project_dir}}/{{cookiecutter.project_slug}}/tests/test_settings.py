@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from ..env_files import read_env_files
 from ..settings import Settings, SettingsError, flower_options, metrics_options
 from .support import APP, PROJECT_ROOT
 
@@ -36,9 +37,10 @@ class RecordingEnviron(dict[str, str]):
         return super().get(name, default)
 
 
-def test_every_variable_read_is_documented_in_env_example():
+def test_every_variable_read_is_documented_in_env_example(tmp_path):
     documented = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", ENV_EXAMPLE.read_text(), re.M))
     environ = RecordingEnviron(FLOWER_USER="admin", FLOWER_PASSWORD="x" * 16)
+    read_env_files(environ, project_dir=tmp_path)
     Settings.from_environ(environ)
     if (PROJECT_ROOT / "flowerconfig.py").exists():
         flower_options(environ)
