@@ -18,6 +18,11 @@ ttl, or restarted empty) takes it back and goes on, if no other beat led in
 the meantime: every new leader counts a term in Redis, and the leader
 compares the count with its own.
 
+A beat that starts leading continues the heartbeat from the last one sent,
+by whichever beat: at once when there was none within its interval (a
+fresh deployment, a beat that was down), so that `make health` turns green
+within seconds of a start rather than after a full interval.
+
 A leader sends a run only once it has, just before, confirmed the lock
 and written that the entry runs now where the next leader will read it:
 every scheduler records its runs in the store that every beat shares
@@ -35,20 +40,23 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from types import FrameType
 from typing import Any
 
 from celery.beat import ScheduleEntry, Scheduler
+from celery.schedules import schedule as interval
 from kombu import Producer
 from redis.exceptions import AuthenticationError, LockNotOwnedError, RedisError
 from redis.lock import Lock
 
 from . import ledger
-from .redis_client import get_redis, key
+from .beat_schedule import HEARTBEAT_ENTRY
+from .redis_client import HEARTBEAT_KEY, get_redis, key
 from .run_events import sent_by_beat
 from .settings import settings
 from .timetable import due_time
-from .typing_gaps import reserve
+from .typing_gaps import interval_of, reserve
 
 logger = logging.getLogger(__name__)
 
@@ -160,6 +168,7 @@ class LeaderOnlyScheduler(Scheduler):
                 self.become_leader()
                 self.setup_leader_schedule()
                 self.watch_schedule()
+                self.continue_heartbeat()
             except StoppedBeforeSending:
                 self._release_lock()  # a standby need not wait out its ttl
                 raise
@@ -174,6 +183,36 @@ class LeaderOnlyScheduler(Scheduler):
     def watch_schedule(self) -> None:
         """Have the run ledger watch every entry this beat sends, from now if it did not yet."""
         ledger.watch({*self.app.conf.beat_schedule, *self.schedule})
+
+    def continue_heartbeat(self) -> None:
+        """Have the heartbeat entry count from the last heartbeat sent, by any beat or by hand.
+
+        A schedule counts an entry that never ran from when beat opened it,
+        so a fresh beat would send its first heartbeat a full interval after
+        it started, with health red until then. With no heartbeat on record
+        it counts from one interval ago: due at once. A paused heartbeat, or
+        one made a crontab, keeps its own schedule.
+        """
+        entry = self.find_entry(HEARTBEAT_ENTRY)
+        if entry is None:
+            return
+        try:
+            sent_at = get_redis().hget(HEARTBEAT_KEY, "sent_at")
+        except RedisError as exc:
+            logger.warning("Could not read when the last heartbeat was sent: %s", exc)
+            return
+        if sent_at is not None:
+            self.set_last_run(HEARTBEAT_ENTRY, datetime.fromtimestamp(float(sent_at), UTC))
+        elif isinstance(entry.schedule, interval):
+            self.set_last_run(HEARTBEAT_ENTRY, self.app.now() - interval_of(entry.schedule))
+
+    def find_entry(self, name: str) -> ScheduleEntry | None:
+        """The entry ``name`` as this beat will send it; None if it is paused or not there."""
+        return self.schedule.get(name)
+
+    def set_last_run(self, name: str, when: datetime) -> None:
+        """Have the entry ``name`` count from ``when``, as if it last ran then."""
+        self.schedule[name].last_run_at = when
 
     def become_leader(self) -> None:
         # Already the leader (setup_schedule called again): a second lock

@@ -66,6 +66,14 @@ class Entry:
     # How long a run may wait for a worker before it is dropped; None: for ever.
     expires: timedelta | None = None
     monitoring: Monitoring = field(default_factory=Monitoring)
+    # Where the schedule of an entry that never ran counts from, when its
+    # store keeps it (an interval's first run is one interval after); None: now.
+    counts_from: datetime | None = None
+
+    @property
+    def next_run_after(self) -> datetime | None:
+        """What the entry's next run counts from: its last run, else ``counts_from``."""
+        return self.last_run.at or self.counts_from
 
 
 def expiry_of(options: dict[str, Any]) -> timedelta | None:

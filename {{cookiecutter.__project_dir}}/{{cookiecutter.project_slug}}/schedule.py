@@ -69,7 +69,7 @@ def describe_outcome(summary: Summary, zone: tzinfo) -> str:
 
 
 def entry_lines(entry: Entry, job: Job | None, now: datetime, zone: tzinfo) -> list[str]:
-    upcoming = next_run(entry.schedule, now, entry.last_run.at) if entry.enabled else None
+    upcoming = next_run(entry.schedule, now, entry.next_run_after) if entry.enabled else None
     if job is None:
         status = ["  status:   unknown (Redis is unreachable)"]
     else:

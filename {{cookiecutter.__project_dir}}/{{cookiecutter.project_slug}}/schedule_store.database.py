@@ -23,7 +23,16 @@ from .schedule_sync import stored_schedule
 # A PeriodicTask's schedule is in one of these rows.
 SCHEDULE_ROWS = ("interval", "crontab", "solar", "clocked")
 # What as_entry reads of a PeriodicTask, besides its schedule and monitoring.
-ENTRY_COLUMNS = ("name", "task", "args", "kwargs", "enabled", "last_run_at", "expire_seconds")
+ENTRY_COLUMNS = (
+    "name",
+    "task",
+    "args",
+    "kwargs",
+    "enabled",
+    "last_run_at",
+    "date_changed",
+    "expire_seconds",
+)
 
 
 @contextmanager
@@ -144,6 +153,8 @@ def as_entry(task: PeriodicTask, schedule: BaseSchedule | None = None) -> Entry:
         last_run=LastRun(task.last_run_at),
         expires=None if task.expire_seconds is None else timedelta(seconds=task.expire_seconds),
         monitoring=monitoring_of(task),
+        # As django-celery-beat counts a task that never ran: from its last change.
+        counts_from=None if task.last_run_at else task.date_changed,
     )
 
 

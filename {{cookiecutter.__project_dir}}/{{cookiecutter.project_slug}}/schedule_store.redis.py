@@ -148,6 +148,9 @@ def _decoded(
 def _as_entry(entry: RedBeatEntry, last_run: LastRun | None = None) -> Entry:
     if entry.name is None or entry.task is None or entry.schedule is None:
         raise ValueError(f"RedBeat's entry {entry.key} has no name, task or schedule")
+    # RedBeat stores a new entry with the time it stored it as its last run,
+    # and counts its schedule from there; only a sent run counts a run.
+    ran = entry.total_run_count > 0
     return Entry(
         name=entry.name,
         task=entry.task,
@@ -155,9 +158,10 @@ def _as_entry(entry: RedBeatEntry, last_run: LastRun | None = None) -> Entry:
         args=list(entry.args or ()),
         kwargs=entry.kwargs or {},
         enabled=entry.enabled,
-        last_run=last_run or LastRun(entry.last_run_at),
+        last_run=last_run or LastRun(entry.last_run_at if ran else None),
         expires=expiry_of(entry.options or {}),
         monitoring=MONITORING.get(entry.name, Monitoring()),
+        counts_from=None if ran else entry.last_run_at,
     )
 
 

@@ -70,7 +70,7 @@ class PeriodicTaskAdmin(StockPeriodicTaskAdmin):
     def next_run(self, task: PeriodicTask) -> datetime | str:
         if not task.enabled:
             return "disabled"
-        return timetable.next_run(task.schedule, timezone.now(), task.last_run_at)
+        return timetable.next_run(task.schedule, timezone.now(), as_entry(task).next_run_after)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[PeriodicTask]:
         # Each row's monitoring in the same query, not one query per row.

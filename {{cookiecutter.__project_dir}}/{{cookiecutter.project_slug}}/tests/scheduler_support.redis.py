@@ -34,7 +34,7 @@ def set_last_run(name: str, when: datetime) -> None:
         definition = {**app.conf.beat_schedule, **EVERY_MINUTE}[name]
         entry = RedBeatEntry(name, app=app, **definition)
         entry.save()
-    entry.reschedule(last_run_at=when)
+    entry.next(last_run_at=when)  # as beat's reserve does: a run counted, and its time
 
 
 def store_code_schedule() -> None:

@@ -56,7 +56,7 @@ def test_a_beat_restart_keeps_a_paused_entry_paused_and_every_last_run(redis):
     assert main(["pause", "generate-weekly-report"]) == 0
     sent_at = datetime.now(UTC) - timedelta(minutes=9)
     entry_key = RedBeatEntry.generate_key(app, "refresh-stale-records")
-    RedBeatEntry.from_key(entry_key, app=app).reschedule(last_run_at=sent_at)
+    RedBeatEntry.from_key(entry_key, app=app).next(last_run_at=sent_at)  # as beat sends it
 
     start_and_stop_beats_scheduler()
 
@@ -70,6 +70,26 @@ def test_a_beat_restart_keeps_a_paused_entry_paused_and_every_last_run(redis):
     due_at = sent_at + refreshed_interval()
     score = redis.zscore(ensure_conf(app).schedule_key, entry_key)
     assert score is not None and score <= due_at.timestamp()
+
+
+def listed_next_run(capsys, name):
+    """The next run the schedule command lists for ``name``."""
+    assert main(["list"]) == 0
+    listed = listed_entry(capsys.readouterr().out, name)
+    assert "last run: never" in listed
+    return datetime.fromisoformat(listed.split("next run: ")[1].strip())
+
+
+def test_an_entry_stored_but_never_sent_reads_never_and_counts_from_when_stored(redis, capsys):
+    before = datetime.now(UTC)
+    start_and_stop_beats_scheduler()
+    entry = open_store(app).find("refresh-stale-records")
+
+    # RedBeat keeps the time it stored the entry as its last run.
+    assert entry is not None and entry.last_run.at is None
+    assert entry.counts_from is not None and before <= entry.counts_from <= datetime.now(UTC)
+    expected = entry.counts_from + refreshed_interval()
+    assert abs(listed_next_run(capsys, entry.name) - expected) <= timedelta(seconds=1)
 
 
 def test_list_says_in_one_line_when_redis_is_unreachable():
