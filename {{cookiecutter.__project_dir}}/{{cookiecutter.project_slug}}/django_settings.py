@@ -30,6 +30,9 @@ django_stubs_ext.monkeypatch()
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 DATABASE_ENGINES = ("django.db.backends.sqlite3", "django.db.backends.postgresql")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# The longest HSTS_SECONDS accepted: two years, what hstspreload.org advises.
+TWO_YEARS = 2 * 365 * 24 * 60 * 60
 
 
 def _port(name: str, default: int) -> int:
@@ -43,6 +46,8 @@ def _seconds(name: str, default: int) -> int:
     value = os.environ.get(name) or str(default)
     if not value.isdigit():
         raise SettingsError(name, f"{value!r} is not a whole number of seconds")
+    if int(value) > TWO_YEARS:
+        raise SettingsError(name, f"{value!r} is more than two years ({TWO_YEARS})")
     return int(value)
 
 
@@ -57,6 +62,13 @@ def _origins(name: str) -> list[str]:
         if parts.scheme not in ("http", "https") or not parts.netloc or parts.path:
             raise SettingsError(name, f"{origin!r} is not an origin like https://example.com")
     return origins
+
+
+def _log_level(name: str, default: str) -> str:
+    value = os.environ.get(name) or default
+    if value.upper() not in LOG_LEVELS:
+        raise SettingsError(name, f"{value!r} is not one of {', '.join(LOG_LEVELS)}")
+    return value.upper()
 
 
 def _secret_key() -> str:
@@ -208,7 +220,7 @@ LOGGING = {
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain"},
     },
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL") or "INFO"},
+    "root": {"handlers": ["console"], "level": _log_level("LOG_LEVEL", "INFO")},
 }
 
 # --- Celery

@@ -40,6 +40,10 @@ from .timetable import describe, describe_last_run, format_time, next_run
 
 INTERVAL_TEXT = re.compile(r"(\d+)\s*(s|m|h|d)")
 INTERVAL_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+# The longest interval: a run further apart than a year is a crontab's job.
+LONGEST_INTERVAL = timedelta(days=366)
+# The longest name every scheduler can keep (django-celery-beat's column).
+LONGEST_NAME = 200
 DONE = {"pause": "Paused", "resume": "Resumed", "remove": "Removed"}
 
 
@@ -230,7 +234,22 @@ def parse_interval(text: str) -> schedule:
     match = INTERVAL_TEXT.fullmatch(text.strip().lower())
     if not match or int(match[1]) == 0:
         raise UsageError(f"{text!r} is not an interval like 30s, 10m, 2h or 1d")
-    return schedule(timedelta(**{INTERVAL_UNITS[match[2]]: int(match[1])}), app=app)
+    count, unit = int(match[1]), INTERVAL_UNITS[match[2]]
+    # Compared before a timedelta is made: 999999999d overflows one.
+    if count * timedelta(**{unit: 1}).total_seconds() > LONGEST_INTERVAL.total_seconds():
+        raise UsageError(f"{text!r} is longer than a year; use --cron")
+    return schedule(timedelta(**{unit: count}), app=app)
+
+
+def parse_name(text: str) -> str:
+    """An entry's name: some visible text, on one line, of at most LONGEST_NAME characters."""
+    if not text.strip():
+        raise UsageError("an entry's name cannot be empty")
+    if len(text) > LONGEST_NAME:
+        raise UsageError(f"an entry's name must be at most {LONGEST_NAME} characters")
+    if not text.isprintable():
+        raise UsageError(f"{text!r} holds a character that does not print (a newline, a tab)")
+    return text
 
 
 def parse_crontab(text: str) -> crontab:
@@ -260,12 +279,13 @@ def parse_json(text: str, kind: type[list[Any]] | type[dict[str, Any]], what: st
 def add_entry(store: ScheduleStore, args: argparse.Namespace) -> int:
     if args.task not in app.tasks:
         raise UsageError(f"no task named {args.task!r}")
-    when = parse_interval(args.every) if args.every else parse_crontab(args.cron)
+    name = parse_name(args.name)
+    when = parse_interval(args.every) if args.every is not None else parse_crontab(args.cron)
     arguments = parse_json(args.args, list, "--args")
     keyword_arguments = parse_json(args.kwargs, dict, "--kwargs")
-    store.add(args.name, args.task, when, arguments, keyword_arguments)
-    ledger.watch([args.name], restart=True)
-    print(f"Added {args.name}: {args.task}, {describe(when)}")
+    store.add(name, args.task, when, arguments, keyword_arguments)
+    ledger.watch([name], restart=True)
+    print(f"Added {name}: {args.task}, {describe(when)}")
     return 0
 
 

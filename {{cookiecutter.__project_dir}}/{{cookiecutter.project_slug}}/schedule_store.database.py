@@ -12,7 +12,7 @@ from typing import Any
 
 from celery import Celery
 from celery.schedules import BaseSchedule
-from django.db import DatabaseError, close_old_connections
+from django.db import DatabaseError, close_old_connections, transaction
 from django.db.models import QuerySet
 from django_celery_beat.models import PeriodicTask
 
@@ -76,7 +76,8 @@ class DatabaseStore:
     def add(
         self, name: str, task: str, schedule: BaseSchedule, args: list[Any], kwargs: dict[str, Any]
     ) -> None:
-        with _database_errors():
+        # One transaction: a task that cannot be stored leaves no schedule row behind.
+        with _database_errors(), transaction.atomic():
             if PeriodicTask.objects.filter(name=name).exists():
                 raise ChangeRefused(f"an entry named {name!r} exists already")
             field_name, row = stored_schedule(schedule, self.app)

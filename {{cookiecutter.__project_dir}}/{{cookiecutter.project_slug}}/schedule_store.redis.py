@@ -83,7 +83,14 @@ class RedBeatStore:
         RedBeatEntry(name, task, schedule, args=args, kwargs=kwargs, app=self.app).save()
 
     def set_enabled(self, name: str, enabled: bool) -> None:
-        entry = self._load(name)
+        try:
+            entry = self._load(name)
+        except UnknownEntry:
+            if name not in self.app.conf.beat_schedule:
+                raise
+            # A code entry beat has not stored yet: stored now, as beat will
+            # store it, and beat keeps it paused when it starts.
+            entry = RedBeatEntry(name, app=self.app, **self.app.conf.beat_schedule[name])
         entry.enabled = enabled
         entry.save()
 

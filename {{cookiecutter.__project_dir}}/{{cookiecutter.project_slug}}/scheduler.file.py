@@ -12,6 +12,7 @@ from celery.beat import ScheduleEntry
 
 from .beat_leader import LeaderOnlyScheduler
 from .schedule_store import record_last_run, recorded_last_runs
+from .settings import SettingsError
 from .typing_gaps import PersistentScheduler
 
 logger = logging.getLogger(__name__)
@@ -32,8 +33,17 @@ class StateDirScheduler(LeaderOnlyScheduler, PersistentScheduler):
     """
 
     def setup_leader_schedule(self) -> None:
-        Path(self.schedule_filename).parent.mkdir(parents=True, exist_ok=True)
-        super().setup_leader_schedule()
+        folder = Path(self.schedule_filename).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            super().setup_leader_schedule()
+        except OSError as exc:
+            # A folder beat cannot create or write (under /proc, read-only):
+            # one line, and beat stops, holding nothing.
+            self._release_lock()
+            raise SettingsError(
+                "STATE_DIR", f"beat cannot keep its state in {str(folder)!r}: {exc.strerror}"
+            ) from None
         self.continue_from_recorded_runs()
 
     def leadership_regained(self) -> None:

@@ -16,6 +16,7 @@ from typing import Self, TypeAlias
 from urllib.parse import urlsplit
 
 from .env_files import read_env_files
+from .key_space import cache_prefix_problem
 
 # Where settings are read from: os.environ, or a plain dict in the tests.
 Environ: TypeAlias = Mapping[str, str]
@@ -26,6 +27,9 @@ FALSE_WORDS = ("0", "false", "no", "off")
 HTTP_SCHEMES = ("http", "https")
 # Where JOB_PING_URL takes each schedule entry's name.
 ENTRY_PLACEHOLDER = "{entry}"
+HOUR = 60 * 60
+DAY = 24 * HOUR
+CENTURY = 36500  # days
 
 
 class SettingsError(SystemExit):
@@ -71,7 +75,13 @@ def _ping_url(environ: Environ, name: str) -> str:
     return value
 
 
-def _positive_int(environ: Environ, name: str, default: int) -> int:
+def _whole_number(environ: Environ, name: str, default: int, low: int, high: int) -> int:
+    """A whole number from ``low`` to ``high``; unset or empty is ``default``.
+
+    Every number has a ceiling: a value past what the project can hold (a
+    heartbeat every 30,000 years) fails here, in one line, rather than as an
+    OverflowError deep in Celery at the first send.
+    """
     value = environ.get(name)
     if value is None or value == "":
         return default
@@ -79,9 +89,28 @@ def _positive_int(environ: Environ, name: str, default: int) -> int:
         number = int(value)
     except ValueError:
         raise SettingsError(name, f"{value!r} is not a whole number") from None
-    if number <= 0:
-        raise SettingsError(name, f"{value!r} must be greater than 0")
+    if not low <= number <= high:
+        raise SettingsError(name, f"{value!r} must be from {low} to {high}")
     return number
+
+
+def _port(environ: Environ, name: str, default: int) -> int:
+    return _whole_number(environ, name, default, 1, 65535)
+
+
+def _state_dir(environ: Environ, name: str, default: str) -> Path:
+    path = Path(environ.get(name) or default).resolve()
+    if path.exists() and not path.is_dir():
+        raise SettingsError(name, f"{str(path)!r} is a file, not a folder")
+    return path
+
+
+def _cache_key_prefix(environ: Environ, name: str, default: str) -> str:
+    value = environ.get(name) or default
+    problem = cache_prefix_problem(value)
+    if problem:
+        raise SettingsError(name, f"{value!r} {problem}")
+    return value
 
 
 def read_flag(environ: Environ, name: str, default: bool = False) -> bool:
@@ -128,9 +157,24 @@ class Settings:
 
     @classmethod
     def from_environ(cls, environ: Environ) -> Self:
-        heartbeat_interval = _positive_int(environ, "HEARTBEAT_INTERVAL", 60)
-        soft_time_limit = _positive_int(environ, "TASK_SOFT_TIME_LIMIT", 300)
-        time_limit = _positive_int(environ, "TASK_TIME_LIMIT", soft_time_limit + 60)
+        # Flower reads FLOWER_PORT itself, with a traceback for a bad one,
+        # before it reads flowerconfig.py: checked here, as every process starts.
+        _port(environ, "FLOWER_PORT", 5555)
+        heartbeat_interval = _whole_number(environ, "HEARTBEAT_INTERVAL", 60, 1, DAY)
+        heartbeat_max_age = _whole_number(
+            environ, "HEARTBEAT_MAX_AGE", 3 * heartbeat_interval, 1, 7 * DAY
+        )
+        if heartbeat_max_age <= heartbeat_interval:
+            # Health would call beat dead before each heartbeat is due.
+            raise SettingsError(
+                "HEARTBEAT_MAX_AGE",
+                f"{heartbeat_max_age} must be greater than HEARTBEAT_INTERVAL "
+                f"({heartbeat_interval})",
+            )
+        soft_time_limit = _whole_number(environ, "TASK_SOFT_TIME_LIMIT", 300, 1, 7 * DAY)
+        time_limit = _whole_number(
+            environ, "TASK_TIME_LIMIT", soft_time_limit + 60, 1, 7 * DAY + HOUR
+        )
         if time_limit <= soft_time_limit:
             # The soft limit raises inside the task so it can clean up; the
             # hard limit kills it. A hard limit first leaves no time to clean up.
@@ -138,14 +182,12 @@ class Settings:
                 "TASK_TIME_LIMIT",
                 f"{time_limit} must be greater than TASK_SOFT_TIME_LIMIT ({soft_time_limit})",
             )
-        leader_lock_ttl = _positive_int(environ, "BEAT_LEADER_LOCK_TTL", 10)
-        if leader_lock_ttl < 3:
-            # The leader renews its lock every third of the ttl, and beat's
-            # loop is not exact to the second: a shorter lock would expire
-            # under a leader that is merely busy.
-            raise SettingsError("BEAT_LEADER_LOCK_TTL", f"{leader_lock_ttl} must be 3 or more")
-        visibility_timeout = _positive_int(
-            environ, "BROKER_VISIBILITY_TIMEOUT", max(3600, 2 * time_limit)
+        # The leader renews its lock every third of the ttl, and beat's loop
+        # is not exact to the second: a lock under 3 s would expire under a
+        # leader that is merely busy.
+        leader_lock_ttl = _whole_number(environ, "BEAT_LEADER_LOCK_TTL", 10, 3, HOUR)
+        visibility_timeout = _whole_number(
+            environ, "BROKER_VISIBILITY_TIMEOUT", max(HOUR, 2 * time_limit), 1, 30 * DAY
         )
         if visibility_timeout <= time_limit:
             # Redis hands an unacknowledged message to another worker after
@@ -158,20 +200,22 @@ class Settings:
             redis_url=_redis_url(environ, "REDIS_URL", "redis://localhost:6379/0"),
             timezone=_timezone(environ, "TIMEZONE", "{{ cookiecutter.timezone }}"),
             heartbeat_interval=heartbeat_interval,
-            heartbeat_max_age=_positive_int(environ, "HEARTBEAT_MAX_AGE", 3 * heartbeat_interval),
+            heartbeat_max_age=heartbeat_max_age,
             beat_leader_lock=read_flag(environ, "BEAT_LEADER_LOCK", default=True),
             beat_leader_lock_ttl=leader_lock_ttl,
             task_soft_time_limit=soft_time_limit,
             task_time_limit=time_limit,
             visibility_timeout=visibility_timeout,
-            state_dir=Path(environ.get("STATE_DIR") or "state").resolve(),
-            cache_key_prefix=environ.get("CACHE_KEY_PREFIX") or "cache:",
+            state_dir=_state_dir(environ, "STATE_DIR", "state"),
+            cache_key_prefix=_cache_key_prefix(environ, "CACHE_KEY_PREFIX", "cache:"),
             sync_source_url=_http_url(environ, "SYNC_SOURCE_URL"),
-            sync_max_retries=_positive_int(environ, "SYNC_MAX_RETRIES", 5),
-            sync_retry_backoff=_positive_int(environ, "SYNC_RETRY_BACKOFF", 10),
-            archive_after_days=_positive_int(environ, "ARCHIVE_AFTER_DAYS", 90),
-            archive_retention_days=_positive_int(environ, "ARCHIVE_RETENTION_DAYS", 365),
-            jobs_failing_after=_positive_int(environ, "JOBS_FAILING_AFTER", 1),
+            sync_max_retries=_whole_number(environ, "SYNC_MAX_RETRIES", 5, 1, 100),
+            sync_retry_backoff=_whole_number(environ, "SYNC_RETRY_BACKOFF", 10, 1, HOUR),
+            archive_after_days=_whole_number(environ, "ARCHIVE_AFTER_DAYS", 90, 1, CENTURY),
+            archive_retention_days=_whole_number(
+                environ, "ARCHIVE_RETENTION_DAYS", 365, 1, CENTURY
+            ),
+            jobs_failing_after=_whole_number(environ, "JOBS_FAILING_AFTER", 1, 1, 1000),
             job_ping_url=_ping_url(environ, "JOB_PING_URL"),
             sentry_dsn=_http_url(environ, "SENTRY_DSN"),
         )
@@ -203,7 +247,7 @@ def metrics_options(environ: Environ = os.environ) -> tuple[tuple[str, str], str
     """
     login = _login(environ, "METRICS", "the metrics endpoint")
     address = environ.get("METRICS_ADDRESS") or "127.0.0.1"
-    return login, address, _positive_int(environ, "METRICS_PORT", 9540)
+    return login, address, _port(environ, "METRICS_PORT", 9540)
 
 
 def flower_options(environ: Environ = os.environ) -> tuple[list[str], str, int]:
@@ -215,4 +259,4 @@ def flower_options(environ: Environ = os.environ) -> tuple[list[str], str, int]:
     """
     user, password = _login(environ, "FLOWER", "Flower")
     address = environ.get("FLOWER_ADDRESS") or "127.0.0.1"
-    return [f"{user}:{password}"], address, _positive_int(environ, "FLOWER_PORT", 5555)
+    return [f"{user}:{password}"], address, _port(environ, "FLOWER_PORT", 5555)

@@ -5,6 +5,7 @@ from typing import TypedDict
 from celery.utils.log import get_task_logger
 
 from ..celery_app import app
+from ..key_space import cache_prefix_problem
 from ..redis_client import get_redis, key
 from ..settings import settings
 
@@ -26,12 +27,18 @@ class CleanupSummary(TypedDict):
 def cleanup_expired_cache(prefix: str | None = None, dry_run: bool = False) -> CleanupSummary:
     """Delete keys under ``prefix`` (CACHE_KEY_PREFIX) that have no expiry.
 
+    Never under the project's own keys (``key_space``): such a prefix is refused.
+
     Every cache entry should be written with a TTL; one without is a leak
     that stays until Redis is full. SCAN walks the keys in batches without
     blocking Redis the way KEYS would. With ``dry_run`` the task only counts
     and logs what it would delete.
     """
     prefix = settings.cache_key_prefix if prefix is None else prefix
+    problem = cache_prefix_problem(prefix)
+    if problem:
+        # A prefix given to this run (an entry's kwargs): settings check CACHE_KEY_PREFIX.
+        raise ValueError(f"prefix {prefix!r} {problem}")
     pattern = key(prefix) + "*"
     logger.info("Scanning %s for keys without expiry%s", pattern, " (dry run)" if dry_run else "")
     redis = get_redis()

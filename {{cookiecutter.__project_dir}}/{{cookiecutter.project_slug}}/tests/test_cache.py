@@ -1,7 +1,15 @@
 """cleanup_expired_cache deletes leaked keys (no TTL) under its prefix, and only those."""
 
+import re
+from pathlib import Path
+
+import pytest
+
+from ..key_space import OWN_NAMESPACES
 from ..redis_client import key
 from ..tasks.cache import SCAN_BATCH, cleanup_expired_cache
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
 
 def fill_cache(redis, leaked, expiring):
@@ -58,3 +66,26 @@ def test_another_prefix(redis):
 
     assert summary["pattern"] == key("session:") + "*"
     assert summary["without_expiry"] == 1
+
+
+@pytest.mark.parametrize("prefix", ["", "r", "re", "*", "led", "heartbeat", "redbeat:", "lock:a"])
+def test_a_prefix_reaching_the_projects_own_keys_is_refused_and_nothing_is_deleted(redis, prefix):
+    # Keys of the project's own that never expire, as the schedule's do.
+    own = [key("redbeat", "heartbeat"), key("heartbeat"), key("ledger", "entry", "x")]
+    for name in own:
+        redis.set(name, "kept")
+
+    with pytest.raises(ValueError, match="prefix"):
+        cleanup_expired_cache(prefix=prefix)
+
+    assert [redis.get(name) for name in own] == ["kept"] * len(own)
+
+
+def test_every_namespace_the_code_writes_is_one_the_cleanup_keeps_away_from():
+    written = set()
+    for path in PACKAGE_DIR.rglob("*.py"):
+        if "tests" not in path.relative_to(PACKAGE_DIR).parts:
+            written |= set(re.findall(r"\bkey\(\s*\"([^\"]+)\"", path.read_text()))
+
+    assert written, "no key(...) found in the code"
+    assert written <= set(OWN_NAMESPACES), written - set(OWN_NAMESPACES)

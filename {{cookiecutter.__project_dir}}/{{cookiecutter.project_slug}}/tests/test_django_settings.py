@@ -41,9 +41,11 @@ def run_manage(*arguments, **environment):
         ("EMAIL_PORT", "smtp", "'smtp' is not a port number"),
         ("HTTPS_ONLY", "always", "'always' is not one of"),
         ("HSTS_SECONDS", "1y", "'1y' is not a whole number of seconds"),
+        ("HSTS_SECONDS", "9" * 20, "is more than two years"),
         ("BEHIND_TLS_PROXY", "nginx", "'nginx' is not one of"),
         ("CSRF_TRUSTED_ORIGINS", "example.com", "is not an origin like https://example.com"),
         ("CSRF_TRUSTED_ORIGINS", "https://example.com/admin/", "is not an origin like"),
+        ("LOG_LEVEL", "garbage", "'garbage' is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),
     ],
 )
 def test_a_bad_value_stops_start_up_with_one_line_naming_it(variable, value, problem):
@@ -71,6 +73,14 @@ def test_manage_py_takes_what_the_environment_lacks_from_the_env_file(tmp_path):
 
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_log_level_takes_any_case():
+    result = run_python(
+        f"from {SETTINGS_MODULE} import LOGGING; print(LOGGING['root']['level'])", LOG_LEVEL="debug"
+    )
+
+    assert result.stdout.strip() == "DEBUG", result.stderr
 
 
 @pytest.mark.parametrize(("value", "debug"), [(None, "False"), ("0", "False"), ("1", "True")])

@@ -10,7 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from ..celery_app import app
 from ..schedule import main
+from ..schedule_store import open_store
 from ..tasks.cache import cleanup_expired_cache
 from .scheduler_support import set_last_run
 from .support import LEADS, is_listed, listed_entry, successful_runs, wait_for
@@ -54,13 +56,29 @@ def test_add_pause_resume_and_remove_an_entry(redis, capsys):
         (["add", "x", CLEANUP, "--every", "0s"], "is not an interval like 30s"),
         (["add", "x", "no.such.task", "--every", "1m"], "no task named 'no.such.task'"),
         (["add", "x", CLEANUP, "--every", "1m", "--kwargs", "[1]"], "must be a JSON object"),
+        # Values no scheduler can hold: an interval past a timedelta, a name
+        # past the database's column, a name that is no name.
+        (["add", "x", CLEANUP, "--every", "999999999d"], "is longer than a year"),
+        (["add", "x", CLEANUP, "--every", "367d"], "is longer than a year"),
+        (["add", "", CLEANUP, "--every", "1m"], "an entry's name cannot be empty"),
+        (["add", "   ", CLEANUP, "--every", "1m"], "an entry's name cannot be empty"),
+        (["add", "x" * 201, CLEANUP, "--every", "1m"], "must be at most 200 characters"),
+        (["add", "two\nlines", CLEANUP, "--every", "1m"], "does not print"),
     ],
 )
-def test_refuses_bad_input_with_one_line(redis, capsys, arguments, error):
+def test_refuses_bad_input_with_one_line_and_changes_nothing(redis, capsys, arguments, error):
+    before = sorted(entry.name for entry in open_store(app).entries())
+
     assert main(arguments) == 2
 
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert line.startswith("error: ") and error in line
+    assert sorted(entry.name for entry in open_store(app).entries()) == before
+
+
+def test_the_longest_name_and_interval_are_taken(redis, capsys):
+    assert main(["add", "x" * 200, CLEANUP, "--every", "366d"]) == 0
+    assert is_listed(listed(capsys), "x" * 200)
 
 
 def test_refuses_a_name_that_is_taken(redis, capsys):

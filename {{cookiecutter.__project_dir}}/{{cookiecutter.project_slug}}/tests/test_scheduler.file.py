@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from ..beat_leader import LostLeadership
+from ..beat_leader import LEADER_LOCK_KEY, LostLeadership
 from ..celery_app import app
 from ..schedule import main
 from ..scheduler import StateDirScheduler
@@ -84,3 +84,18 @@ def test_a_leader_that_lost_the_lock_leaves_the_shared_state_file_alone(redis, t
     scheduler.close()
 
     assert {path.name: path.read_bytes() for path in tmp_path.iterdir()} == state_files
+
+
+def test_a_state_dir_beat_cannot_create_stops_it_with_one_line_and_frees_the_lock(
+    redis, start_beat
+):
+    beat = start_beat(STATE_DIR="/proc/no-such-folder")
+
+    wait_for(lambda: beat.process.poll() is not None, 30, beat.log)
+    assert beat.process.returncode == 1
+    assert (
+        "Invalid environment variable STATE_DIR: beat cannot keep its state in "
+        "'/proc/no-such-folder': No such file or directory"
+    ) in beat.log()
+    assert "Traceback" not in beat.log()
+    assert redis.get(LEADER_LOCK_KEY) is None  # a beat started next leads at once

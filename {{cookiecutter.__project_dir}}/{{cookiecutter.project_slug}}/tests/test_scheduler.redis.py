@@ -92,6 +92,15 @@ def test_an_entry_stored_but_never_sent_reads_never_and_counts_from_when_stored(
     assert abs(listed_next_run(capsys, entry.name) - expected) <= timedelta(seconds=1)
 
 
+def test_a_code_entry_paused_before_beat_first_starts_stays_paused(redis, capsys):
+    # `list` shows the code's entries before beat stores them: each can be paused.
+    assert main(["pause", "heartbeat"]) == 0
+    start_and_stop_beats_scheduler()
+
+    assert main(["list"]) == 0
+    assert "enabled:  no (paused)" in listed_entry(capsys.readouterr().out, "heartbeat")
+
+
 def test_list_says_in_one_line_when_redis_is_unreachable():
     result = run_module("schedule", "list", REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
 

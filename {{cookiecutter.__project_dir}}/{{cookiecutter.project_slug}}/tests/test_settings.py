@@ -86,6 +86,23 @@ def test_accepts_redis_urls(url):
         ("JOB_PING_URL", "https://hc-ping.com/key/heartbeat"),  # no {entry}
         ("JOB_PING_URL", "hc-ping.com/key/{entry}"),
         ("SENTRY_DSN", "public@o0.ingest.sentry.io/0"),
+        # Values past what the project can hold, or that make no sense together.
+        ("HEARTBEAT_INTERVAL", "99999999999999999999999"),
+        ("HEARTBEAT_INTERVAL", "999999999999"),
+        ("HEARTBEAT_MAX_AGE", "30"),  # below the 60 s interval
+        ("TASK_SOFT_TIME_LIMIT", "99999999999"),
+        ("BROKER_VISIBILITY_TIMEOUT", "9" * 30),
+        ("SYNC_MAX_RETRIES", "1000000"),
+        # The cache cleanup would delete the schedule, the heartbeat, the ledger.
+        ("CACHE_KEY_PREFIX", "r"),
+        ("CACHE_KEY_PREFIX", "re"),
+        ("CACHE_KEY_PREFIX", "*"),
+        ("CACHE_KEY_PREFIX", "heartbeat"),
+        ("CACHE_KEY_PREFIX", "ledger:mine:"),
+        # Flower reads it itself, before its configuration: checked for every process.
+        ("FLOWER_PORT", "70000"),
+        ("FLOWER_PORT", "abc"),
+        ("FLOWER_PORT", "0"),
     ],
 )
 def test_refuses_a_malformed_value_naming_the_variable(variable, value):
@@ -94,6 +111,14 @@ def test_refuses_a_malformed_value_naming_the_variable(variable, value):
 
     assert error.value.variable == variable
     assert str(error.value).startswith(f"Invalid environment variable {variable}: ")
+
+
+def test_refuses_a_state_dir_that_is_a_file(tmp_path):
+    a_file = tmp_path / "state"
+    a_file.write_text("")
+
+    with pytest.raises(SettingsError, match="is a file, not a folder"):
+        Settings.from_environ({"STATE_DIR": str(a_file)})
 
 
 def test_refuses_a_hard_time_limit_below_the_soft_one():
@@ -133,6 +158,10 @@ def test_flower_refuses_to_run_without_a_login(environ, variable):
             {"METRICS_USER": "p", "METRICS_PASSWORD": "x" * 16, "METRICS_PORT": "web"},
             "METRICS_PORT",
         ),
+        (
+            {"METRICS_USER": "p", "METRICS_PASSWORD": "x" * 16, "METRICS_PORT": "95400"},
+            "METRICS_PORT",
+        ),
     ],
 )
 def test_the_metrics_endpoint_refuses_to_run_without_a_login(environ, variable):
@@ -164,7 +193,7 @@ def test_a_process_with_a_bad_value_exits_with_one_line(command):
     result = subprocess.run(
         command,
         cwd=PROJECT_ROOT,
-        env={"PATH": "", "HEARTBEAT_INTERVAL": "often"},
+        env={"PATH": "", "ENV_FILE": "", "HEARTBEAT_INTERVAL": "often"},
         capture_output=True,
         text=True,
         timeout=60,
