@@ -17,6 +17,7 @@ from celery.app.defaults import SETTING_KEYS
 
 from . import tasks
 from .beat_schedule import BEAT_SCHEDULE
+from .redis_client import REDIS_CREDENTIALS, REDIS_URL_WITHOUT_CREDENTIALS
 from .scheduler_settings import BEAT_SETTINGS
 from .settings import settings
 
@@ -34,8 +35,14 @@ CRON_STARTING_DEADLINE_SECONDS = 30 * 60
 
 CELERY_SETTINGS: dict[str, Any] = {
     "include": TASK_MODULES,
-    "broker_url": settings.redis_url,
-    "result_backend": settings.redis_url,
+    # REDIS_URL's user and password in settings of their own, whose names
+    # Celery hides when it prints its settings (redis_client.split_credentials).
+    "broker_url": REDIS_URL_WITHOUT_CREDENTIALS,
+    "broker_user": REDIS_CREDENTIALS.get("username"),
+    "broker_password": REDIS_CREDENTIALS.get("password"),
+    "result_backend": REDIS_URL_WITHOUT_CREDENTIALS,
+    "redis_username": REDIS_CREDENTIALS.get("username"),
+    "redis_password": REDIS_CREDENTIALS.get("password"),
     "broker_connection_retry_on_startup": True,
     "broker_transport_options": {
         # A message whose worker died without acknowledging it (kill -9, a

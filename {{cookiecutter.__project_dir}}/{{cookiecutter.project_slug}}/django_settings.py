@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import dj_database_url
 import django_stubs_ext
 
-from .celery_config import CELERY_SETTINGS, as_django_settings
+from . import celery_config
 from .scheduler_settings import DJANGO_APPS
 from .settings import SettingsError, read_flag
 from .settings import settings as project_settings
@@ -228,4 +228,4 @@ LOGGING = {
 # they become Django settings, CELERY_BROKER_URL for broker_url, which
 # celery_app reads with namespace="CELERY". To change one for this site, set
 # its CELERY_* name below this line.
-globals().update(as_django_settings(CELERY_SETTINGS))
+globals().update(celery_config.as_django_settings(celery_config.CELERY_SETTINGS))

@@ -7,6 +7,7 @@ what the tasks store (records, watermarks, reports, the heartbeat).
 from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import redis
 from redis.backoff import NoBackoff
@@ -28,6 +29,31 @@ CLIENT_OPTIONS: dict[str, Any] = {
     "socket_connect_timeout": SOCKET_TIMEOUT_SECONDS,
     "health_check_interval": 30,
 }
+
+
+def split_credentials(url: str) -> tuple[str, dict[str, str]]:
+    """``url`` without its user and password, and those two as redis-py's keywords.
+
+    For Celery's settings: ``celery report``, ``celery inspect conf`` and
+    Flower's config page print every setting, and hide a value only under a
+    name that says it is secret (``broker_password``), not a password inside
+    a URL (RedBeat's ``redbeat_redis_url``, or Django's CELERY_BROKER_URL).
+    """
+    parts = urlsplit(url)
+    credentials = {
+        name: unquote(value)
+        for name, value in (("username", parts.username), ("password", parts.password))
+        if value
+    }
+    if not credentials:
+        return url, {}
+    # What follows the last "@" is the host and port, an IPv6 address included.
+    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl(), credentials
+
+
+# REDIS_URL as Celery's settings (and RedBeat's) hold it, and its user and
+# password, which go in settings of their own.
+REDIS_URL_WITHOUT_CREDENTIALS, REDIS_CREDENTIALS = split_credentials(settings.redis_url)
 
 
 def key(*parts: object) -> str:

@@ -41,7 +41,7 @@ def test_healthy_when_beat_sent_and_a_worker_ran_a_heartbeat_recently(redis):
 def test_a_stale_heartbeat_from_a_live_beat_blames_the_workers(redis):
     record_heartbeat(redis, sent_seconds_ago=1, ran_seconds_ago=20)
 
-    returncode, report = health_report(HEARTBEAT_MAX_AGE="10")
+    returncode, report = health_report(HEARTBEAT_INTERVAL="5", HEARTBEAT_MAX_AGE="10")
 
     assert returncode == 1
     assert report["checks"]["beat"]["ok"] is True
@@ -54,7 +54,7 @@ def test_a_stale_heartbeat_from_a_live_beat_blames_the_workers(redis):
 def test_unhealthy_when_beat_stopped_sending(redis):
     record_heartbeat(redis, sent_seconds_ago=20, ran_seconds_ago=20)
 
-    returncode, report = health_report(HEARTBEAT_MAX_AGE="10")
+    returncode, report = health_report(HEARTBEAT_INTERVAL="5", HEARTBEAT_MAX_AGE="10")
 
     assert returncode == 1
     assert report["checks"]["beat"]["ok"] is False
