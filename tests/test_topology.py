@@ -2,17 +2,19 @@
 
 Docker cannot run here; the generated GitHub workflow runs ``docker compose
 config`` and builds the image. These tests check what can be checked
-without it: the compose file against the Compose Specification's schema, and
+without it: the compose file against the Compose Specification's schema,
 the rules that keep a deployment safe (one beat, loopback ports, passwords,
-healthchecks).
+healthchecks), and what ``.dockerignore`` keeps out of the image.
 """
 
 import re
+import shutil
 import subprocess
 
 import pytest
 import yaml
 from conftest import tool
+from docker.utils.build import exclude_paths
 from options import chosen_scheduler, flavours_and_schedulers
 
 RENDERS = {
@@ -192,6 +194,44 @@ def test_heroku_runs_the_django_site_and_migrates_on_release(rendered):
         return
     assert processes["web"].split()[:2] == ["gunicorn", f"{project.name}.wsgi"]
     assert "manage.py migrate" in processes["release"]
+
+
+# What a project keeps on the machine that runs it, and that an image must not
+# get: secrets, beat's state, the local database with its password hashes and
+# sessions, Python's and the tools' leftovers.
+LOCAL_STATE = [
+    ".env",
+    "monitoring/metrics_password",
+    "state/celerybeat-schedule",
+    "state/dev-session.env",
+    "celerybeat-schedule.db",
+    "beat.pid",
+    "db.sqlite3",
+    "db.sqlite3-wal",
+    "db.sqlite3-shm",
+    ".venv/bin/python",
+    ".pytest_cache/v/cache/lastfailed",
+    ".git/config",
+    "{slug}/__pycache__/settings.cpython-311.pyc",
+    "{slug}/tests/__pycache__/conftest.cpython-311.pyc",
+]
+
+
+def test_the_image_gets_the_code_and_no_local_state_nor_secret(rendered, tmp_path):
+    _, project = rendered
+    context = tmp_path / "context"
+    shutil.copytree(project, context)
+    local_state = [path.format(slug=project.name) for path in LOCAL_STATE]
+    for relative in local_state:
+        (context / relative).parent.mkdir(parents=True, exist_ok=True)
+        (context / relative).write_text("local")
+    patterns = (context / ".dockerignore").read_text().splitlines()
+
+    # What `docker build .` sends, by docker-py's reading of .dockerignore.
+    sent = set(exclude_paths(str(context), patterns, dockerfile="Dockerfile"))
+
+    assert [path for path in local_state if path in sent] == []
+    assert {"Dockerfile", "pyproject.toml", f"{project.name}/celery_app.py"} <= sent
 
 
 def test_dockerfile_runs_as_a_user_and_bakes_in_no_secrets(rendered):
