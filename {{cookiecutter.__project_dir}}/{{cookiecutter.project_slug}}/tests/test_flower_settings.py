@@ -1,10 +1,18 @@
-"""Flower, started for real, will not run without a login, nor on a port it cannot have."""
+"""Flower, started for real: it needs a login and a real port, and every page takes the login.
+
+/healthcheck alone answers without the login, for compose's healthcheck.
+"""
 
 import os
 import subprocess
 import sys
 
-from .support import APP, PROJECT_ROOT
+import httpx
+import pytest
+
+from .support import APP, PROJECT_ROOT, ProjectProcess, free_port, wait_for
+
+LOGIN = ("flower-admin", "a-flower-password-for-the-tests")
 
 
 def test_flower_without_a_login_exits_with_one_line():
@@ -38,3 +46,39 @@ def test_flower_on_a_port_that_is_not_one_exits_with_one_line():
     assert result.stderr.strip().splitlines() == [
         "Invalid environment variable FLOWER_PORT: 'abc' is not a whole number"
     ]
+
+
+@pytest.fixture
+def flower(redis, tmp_path):
+    """A real Flower with LOGIN, on a port of its own; its address."""
+    port = free_port()
+    process = ProjectProcess(
+        ["celery", "-A", APP, "flower"],
+        tmp_path / "flower.log",
+        {"FLOWER_USER": LOGIN[0], "FLOWER_PASSWORD": LOGIN[1], "FLOWER_PORT": str(port)},
+    )
+    address = f"http://127.0.0.1:{port}"
+
+    def answers():
+        try:
+            return httpx.get(f"{address}/healthcheck", timeout=2).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    try:
+        wait_for(answers, 30, process.log)
+        yield address
+    finally:
+        process.stop()
+
+
+@pytest.mark.parametrize("page", ["/", "/tasks", "/metrics"])
+def test_every_flower_page_takes_the_login(flower, page):
+    assert httpx.get(f"{flower}{page}", timeout=10).status_code == 401
+    assert httpx.get(f"{flower}{page}", auth=LOGIN, timeout=10).status_code == 200
+
+
+def test_flower_metrics_are_there_for_a_prometheus_with_the_login(flower):
+    metrics = httpx.get(f"{flower}/metrics", auth=LOGIN, timeout=10)
+
+    assert "flower_" in metrics.text
