@@ -58,7 +58,7 @@ def test_heartbeat_max_age_follows_the_interval():
     [
         "redis://:secret@redis.internal:6380/2",
         "rediss://user:secret@cache.example.com:6380/0",
-        "unix:///run/redis.sock",
+        "rediss://cache.example.com:6380/0?ssl_ca_certs=/etc/ssl/private-ca.pem",
     ],
 )
 def test_accepts_redis_urls(url):
@@ -72,6 +72,7 @@ def test_accepts_redis_urls(url):
         ("REDIS_URL", "redis://localhost:port/0"),
         ("REDIS_URL", "redis://localhost:6379/cache"),
         ("REDIS_URL", "redis://"),
+        ("REDIS_URL", "unix:///run/redis.sock"),  # the worker could not use it
         ("HEARTBEAT_INTERVAL", "sixty"),
         ("HEARTBEAT_INTERVAL", "0"),
         ("HEARTBEAT_MAX_AGE", "-5"),
