@@ -66,8 +66,15 @@ def _read(path: Path) -> dict[str, str]:
         if binding.error:
             line = binding.original
             raise EnvFileError(path, f"line {line.line} is not NAME=value: {line.string.strip()!r}")
-    variables = dotenv_values(stream=io.StringIO(text))
-    return {name: value for name, value in variables.items() if value is not None}
+    variables = {
+        name: value
+        for name, value in dotenv_values(stream=io.StringIO(text)).items()
+        if value is not None
+    }
+    for name, value in variables.items():
+        if "\0" in value:  # no environment can hold it
+            raise EnvFileError(path, f"{name}'s value holds a NUL character")
+    return variables
 
 
 def _live_dev_session(path: Path) -> dict[str, str]:

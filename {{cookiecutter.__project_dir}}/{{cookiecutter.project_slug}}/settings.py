@@ -65,7 +65,13 @@ def _redis_url(environ: Environ, name: str, default: str) -> str:
 
 def _http_url(environ: Environ, name: str, default: str = "") -> str:
     value = environ.get(name, default)
-    if value and urlsplit(value).scheme not in HTTP_SCHEMES:
+    if not value:
+        return value
+    try:
+        parts = urlsplit(value)
+    except ValueError as exc:  # a [ that opens no IPv6 address, say
+        raise SettingsError(name, f"{value!r} is not a URL ({exc})") from None
+    if parts.scheme not in HTTP_SCHEMES:
         raise SettingsError(name, f"{value!r} must start with http:// or https://")
     return value
 
@@ -102,7 +108,10 @@ def _port(environ: Environ, name: str, default: int) -> int:
 
 
 def _state_dir(environ: Environ, name: str, default: str) -> Path:
-    path = Path(environ.get(name) or default).resolve()
+    value = environ.get(name) or default
+    if "\0" in value:
+        raise SettingsError(name, f"{value!r} holds a NUL character")
+    path = Path(value).resolve()
     if path.exists() and not path.is_dir():
         raise SettingsError(name, f"{str(path)!r} is a file, not a folder")
     return path

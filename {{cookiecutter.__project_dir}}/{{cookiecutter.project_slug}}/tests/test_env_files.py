@@ -60,6 +60,7 @@ def test_env_file_names_another_file_and_empty_names_none(tmp_path):
         (b"HEARTBEAT_INTERVAL=7\nthis is not a variable\n", "line 2 is not NAME=value"),
         (b'SECRET_KEY="never closed\n', "line 1 is not NAME=value"),
         (b"SECRET_KEY=\xff\xfe\n", "it is not UTF-8 text"),
+        (b"STATE_DIR=state\x00\n", "STATE_DIR's value holds a NUL character"),
     ],
 )
 def test_a_file_that_cannot_be_read_stops_start_up_with_one_line(tmp_path, content, problem):

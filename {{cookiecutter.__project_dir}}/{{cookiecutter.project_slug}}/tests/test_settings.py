@@ -5,6 +5,8 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ..env_files import read_env_files
 from ..settings import Settings, SettingsError, flower_options, metrics_options
@@ -47,6 +49,34 @@ def test_every_variable_read_is_documented_in_env_example(tmp_path):
 
     assert environ.asked, "the settings read no variable at all"
     assert environ.asked <= documented, environ.asked - documented
+
+
+def variables_read():
+    """Every variable the settings read."""
+    environ = RecordingEnviron()
+    Settings.from_environ(environ)
+    return sorted(environ.asked)
+
+
+# Any text, and text after the starts that lead the parsers furthest.
+VALUES = st.one_of(
+    st.text(),
+    st.builds(
+        str.__add__,
+        st.sampled_from(["http://", "https://", "redis://", "rediss://", "/", "9" * 20]),
+        st.text(),
+    ),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(name=st.sampled_from(variables_read()), value=VALUES)
+def test_any_value_of_any_variable_is_a_setting_or_one_line_naming_it(name, value):
+    try:
+        Settings.from_environ({name: value})
+    except SettingsError as error:
+        assert error.variable == name
+        assert "\n" not in str(error)
 
 
 def test_heartbeat_max_age_follows_the_interval():
