@@ -1,10 +1,17 @@
-# The template's own tasks. uv is installed with pip when it is missing.
-UV := $(shell command -v uv 2>/dev/null)
-ifeq ($(UV),)
-UV := $(shell python3 -m pip install --quiet uv >&2 && python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')/uv
+# The template's own tasks.
+
+# uv, installed with pip when it is missing (as the generated Makefile does);
+# the targets, and the tests they run, find it on the PATH.
+UV := $(or $(shell command -v uv 2>/dev/null),$(shell echo "uv is missing: installing it with pip" >&2; PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet uv >&2 && python3 -c 'import sysconfig; print(sysconfig.get_path("scripts") + "/uv")'))
+ifeq ($(wildcard $(UV)),)
+$(error uv is missing and pip could not install it: see https://docs.astral.sh/uv/getting-started/installation/)
 endif
+export PATH := $(dir $(UV)):$(PATH)
 
 DEMO_DIR := .demo
+# Installs what a fresh machine lacks (apt-get, Homebrew), saying what; the
+# generated project's own, so both READMEs' commands set a machine up alike.
+INSTALL_MISSING := "{{cookiecutter.__project_dir}}/scripts/install-missing.sh"
 
 .DEFAULT_GOAL := help
 .PHONY: help demo test bench lint
@@ -16,16 +23,20 @@ help:
 	@echo "make lint   ruff over the template and the generated Python; mypy over the tests and bench"
 
 demo:
+	$(INSTALL_MISSING) redis-server
 	rm -rf $(DEMO_DIR)
 	$(UV) run cookiecutter --no-input --output-dir $(DEMO_DIR) .
 	@echo "Rendered $(DEMO_DIR)/housekeeping; starting it with a 5-second heartbeat (Ctrl-C stops it)"
-	cd $(DEMO_DIR)/housekeeping && $(UV) sync --quiet && HEARTBEAT_INTERVAL=5 PATH="$(dir $(UV)):$$PATH" scripts/dev.sh
+	cd $(DEMO_DIR)/housekeeping && $(UV) sync --quiet && HEARTBEAT_INTERVAL=5 scripts/dev.sh
 
+# redis-server for every generated suite, PostgreSQL's server programs for
+# the Django suite on PostgreSQL, promtool for the alert rules.
 test:
+	$(INSTALL_MISSING) redis-server initdb promtool
 	$(UV) run pytest
 
 bench:
-	PATH="$(dir $(UV)):$$PATH" $(UV) run python bench/run.py
+	$(UV) run python bench/run.py
 
 # ruff over the template and the generated project's Python as it stands in
 # the template (the tests lint and type-check each render too); the

@@ -185,6 +185,9 @@ def postgres_commands() -> Path | None:
     """The folder of PostgreSQL's server programs, or None when it is not installed."""
     candidates = [os.path.dirname(shutil.which("postgres") or "")]
     candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
+    # Homebrew's postgresql@N (scripts/install-missing.sh installs it on macOS).
+    candidates += sorted(glob.glob("/opt/homebrew/opt/postgresql@*/bin"), reverse=True)
+    candidates += sorted(glob.glob("/usr/local/opt/postgresql@*/bin"), reverse=True)
     for folder in candidates:
         if folder and os.path.exists(os.path.join(folder, "initdb")):
             return Path(folder)

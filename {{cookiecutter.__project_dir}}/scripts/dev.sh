@@ -15,10 +15,7 @@ if [ -f .env ]; then
 fi
 
 if [ -z "${REDIS_URL:-}" ]; then
-    if ! command -v redis-server >/dev/null; then
-        echo "error: REDIS_URL is not set and redis-server is not on the PATH; install Redis or set REDIS_URL" >&2
-        exit 1
-    fi
+    scripts/install-missing.sh redis-server
     port=$(uv run python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     redis_dir=$(mktemp -d)
     redis-server --port "$port" --bind 127.0.0.1 --dir "$redis_dir" --save "" --appendonly no --loglevel warning &
