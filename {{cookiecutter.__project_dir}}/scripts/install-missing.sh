@@ -39,7 +39,11 @@ missing=()
 for program in "$@"; do
     has "$program" || missing+=("$program")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+# (Counted without the length operator: its brace and hash open a comment
+# for Jinja, which renders this file into every project.)
+if [ -z "${missing[*]-}" ]; then
+    exit 0
+fi
 
 if command -v apt-get >/dev/null; then
     packages=()
