@@ -14,13 +14,14 @@ DEMO_DIR := .demo
 INSTALL_MISSING := "{{cookiecutter.__project_dir}}/scripts/install-missing.sh"
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test bench lint
+.PHONY: help demo test bench lint locks
 
 help:
 	@echo "make demo   render the default project into $(DEMO_DIR)/ and run worker + beat + Flower"
 	@echo "make test   run the template's whole test suite"
 	@echo "make bench  measure the rendered project; writes docs/benchmarks.md and .json"
 	@echo "make lint   ruff over the template and the generated Python; mypy over the tests and bench"
+	@echo "make locks  resolve every render's dependencies afresh into its lock file, then make test"
 
 demo:
 	$(INSTALL_MISSING) redis-server
@@ -46,3 +47,9 @@ lint:
 	$(UV) run ruff check --config pyproject.toml .
 	$(UV) run ruff format --check --config pyproject.toml .
 	$(UV) run mypy
+
+# The generated project's lock files, one per dependency set, resolved
+# afresh; the whole suite then runs on exactly those versions.
+locks:
+	$(UV) run python scripts/refresh_locks.py
+	$(MAKE) test

@@ -1,4 +1,4 @@
-"""Trim the rendered project to the chosen options and write its private .env.
+"""Trim the rendered project to the chosen options, lock it, and write its private .env.
 
 Options change the project in two ways, both whole files rather than giant
 Jinja if-blocks:
@@ -24,7 +24,8 @@ USE_FLOWER = {{ cookiecutter.use_flower }}
 USE_DOCKER = {{ cookiecutter.use_docker }}
 USE_HEROKU = {{ cookiecutter.use_heroku }}
 CI = {{ cookiecutter.ci | tojson }}
-DJANGO = {{ cookiecutter.web_framework | tojson }} == "django"
+WEB_FRAMEWORK = {{ cookiecutter.web_framework | tojson }}
+DJANGO = WEB_FRAMEWORK == "django"
 SCHEDULER = {{ cookiecutter.scheduler | tojson }}
 # Every scheduler the template has: cookiecutter.json's table.
 SCHEDULERS = list({{ cookiecutter._schedulers | tojson }})
@@ -120,6 +121,21 @@ def choose_variants(project: Path) -> None:
                 variant.unlink()
 
 
+def choose_lock(project: Path) -> None:
+    """Put this render's lock in place as uv.lock, its project renamed; remove the others.
+
+    The template keeps one per dependency set (scripts/refresh_locks.py),
+    each resolved in a render of the default name.
+    """
+    locks = project / "locks"
+    name = f"{WEB_FRAMEWORK}-{SCHEDULER}{'' if USE_FLOWER else '-no-flower'}.lock"
+    text = (locks / name).read_text()
+    locked_project = 'name = "housekeeping"\nversion = "0.1.0"\nsource = { editable = "." }'
+    this_project = locked_project.replace("housekeeping", PACKAGE.replace("_", "-"))
+    (project / "uv.lock").write_text(text.replace(locked_project, this_project, 1))
+    shutil.rmtree(locks)
+
+
 def write_env_file(project: Path) -> None:
     """Copy .env.example to .env, filling every secret with a fresh random value."""
     lines = []
@@ -137,4 +153,5 @@ if __name__ == "__main__":
     project = Path.cwd()
     remove_unselected_files(project)
     choose_variants(project)
+    choose_lock(project)
     write_env_file(project)
