@@ -45,6 +45,7 @@ from types import FrameType
 from typing import Any
 
 from celery.beat import ScheduleEntry, Scheduler
+from celery.schedules import BaseSchedule
 from celery.schedules import schedule as interval
 from kombu import Producer
 from redis.exceptions import AuthenticationError, LockNotOwnedError, RedisError
@@ -139,6 +140,25 @@ def wait_until_leader() -> tuple[Lock, int]:
         time.sleep(STANDBY_POLL_SECONDS)
 
 
+def heartbeat_continues_from(schedule: BaseSchedule | None, now: datetime) -> datetime | None:
+    """When the heartbeat entry last ran, as far as it matters: the last heartbeat sent.
+
+    By any beat, or by hand. With none on record, one interval ago: due at
+    once. None when Redis cannot say, or for a heartbeat made a crontab
+    with none sent: it keeps its own schedule.
+    """
+    try:
+        sent_at = get_redis().hget(HEARTBEAT_KEY, "sent_at")
+    except RedisError as exc:
+        logger.warning("Could not read when the last heartbeat was sent: %s", exc)
+        return None
+    if sent_at is not None:
+        return datetime.fromtimestamp(float(sent_at), UTC)
+    if isinstance(schedule, interval):
+        return now - interval_of(schedule)
+    return None
+
+
 class NeverBecameLeader(SystemExit):
     """A scheduler class skipped the leader lock: it would send beside every other beat."""
 
@@ -196,15 +216,9 @@ class LeaderOnlyScheduler(Scheduler):
         entry = self.find_entry(HEARTBEAT_ENTRY)
         if entry is None:
             return
-        try:
-            sent_at = get_redis().hget(HEARTBEAT_KEY, "sent_at")
-        except RedisError as exc:
-            logger.warning("Could not read when the last heartbeat was sent: %s", exc)
-            return
-        if sent_at is not None:
-            self.set_last_run(HEARTBEAT_ENTRY, datetime.fromtimestamp(float(sent_at), UTC))
-        elif isinstance(entry.schedule, interval):
-            self.set_last_run(HEARTBEAT_ENTRY, self.app.now() - interval_of(entry.schedule))
+        continue_from = heartbeat_continues_from(entry.schedule, self.app.now())
+        if continue_from is not None:
+            self.set_last_run(HEARTBEAT_ENTRY, continue_from)
 
     def find_entry(self, name: str) -> ScheduleEntry | None:
         """The entry ``name`` as this beat will send it; None if it is paused or not there."""

@@ -7,12 +7,14 @@ standby, not a duplicate.
 
 import logging
 import time
+from typing import Any
 
 from celery.beat import ScheduleEntry
 from django.db import DatabaseError, connection
 from django_celery_beat.schedulers import DatabaseScheduler, ModelEntry
 
-from .beat_leader import LeaderOnlyScheduler
+from .beat_leader import LeaderOnlyScheduler, heartbeat_continues_from
+from .beat_schedule import HEARTBEAT_ENTRY
 from .unapplied_migrations import count_unapplied_migrations
 
 logger = logging.getLogger(__name__)
@@ -79,9 +81,26 @@ class MigratedDatabaseScheduler(LeaderOnlyScheduler, DatabaseScheduler):
             self.Changes.update_changed()
         self._last_timestamp = self.Changes.last_change()
         if not self.Model.objects.exists():
+            # Also between `make migrate`'s two steps, to a beat that waited
+            # for the tables: it picks the tasks up as they are stored.
             logger.warning(
-                "There are no periodic tasks in the database: run `manage.py sync_periodic_tasks`"
+                "There are no periodic tasks in the database yet: `make migrate` "
+                "(manage.py sync_periodic_tasks) stores them, and beat sends them once stored"
             )
+
+    def all_as_schedule(self) -> dict[str, Any]:
+        schedule: dict[str, Any] = super().all_as_schedule()
+        # django-celery-beat counts a task that never ran from its last
+        # change: a heartbeat stored after this beat began to lead (make
+        # migrate syncs the schedule after migrating, while a beat that
+        # waited for the migrations starts at once) would wait a full
+        # interval, with health red. It goes on from the last one sent.
+        heartbeat = schedule.get(HEARTBEAT_ENTRY)
+        if isinstance(heartbeat, ModelEntry) and not heartbeat.total_run_count:
+            continue_from = heartbeat_continues_from(heartbeat.schedule, self.app.now())
+            if continue_from is not None:
+                heartbeat.last_run_at = continue_from
+        return schedule
 
     def record_run(self, entry: ScheduleEntry) -> None:
         if isinstance(entry, ModelEntry):

@@ -9,8 +9,21 @@ import time
 from django.core.management import call_command
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
+from ..redis_client import HEARTBEAT_KEY
 from ..tasks.cache import cleanup_expired_cache
-from .support import PROJECT_ROOT, successful_runs, wait_for
+from .support import LEADS, PROJECT_ROOT, successful_runs, wait_for
+
+
+def test_a_heartbeat_stored_after_beat_leads_is_sent_at_once(redis, start_beat):
+    # As after `make migrate` on a fresh database: beat, waiting for the
+    # tables, leads as soon as they exist, before the sync stores the schedule.
+    beat = start_beat()
+    wait_for(lambda: LEADS in beat.log(), 30, beat.log)
+
+    call_command("sync_periodic_tasks")
+
+    # Beat sees the change within its 5 s loop, well inside the heartbeat's minute.
+    wait_for(lambda: redis.hget(HEARTBEAT_KEY, "sent_at"), 20, beat.log)
 
 
 def test_an_entry_added_while_beat_runs_is_sent_without_a_restart(redis, worker, start_beat):
