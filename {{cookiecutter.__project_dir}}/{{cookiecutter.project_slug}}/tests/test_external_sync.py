@@ -3,19 +3,29 @@
 How it stores what it fetched is in ``test_records``.
 """
 
+import json
+
 import pytest
 from pytest_httpserver import HTTPServer
 
 from ..settings import settings
 from ..tasks.external_sync import sync_external_data
 from .records_support import stored_fields
+from .support import run_module
 
 ITEMS = [{"id": 1, "title": "first"}, {"id": 2, "title": "second"}]
 
 
-def test_skips_when_no_source_is_configured(redis):
+def test_without_a_source_a_run_succeeds_having_fetched_nothing(redis, worker):
+    # A new project has named no source yet: its schedule must not turn
+    # overdue for it, as a skip would.
     assert not settings.sync_source_url
-    assert sync_external_data() == {"skipped": True, "reason": "SYNC_SOURCE_URL is not set"}
+
+    result = run_module("schedule", "run", "sync-external-data")
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["outcome"] == "succeeded"
+    assert sync_external_data.delay().get(timeout=30)["fetched"] == 0
 
 
 def test_retries_with_backoff_until_the_source_recovers(redis, worker, httpserver: HTTPServer):
