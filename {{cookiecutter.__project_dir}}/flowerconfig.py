@@ -10,12 +10,31 @@ they start. The README says so, rather than this file silencing the warning,
 which also tells of workers that are really gone.
 """
 
+import socket
+
 from flower.views.monitor import Metrics
 from tornado.web import authenticated
 
-from {{ cookiecutter.project_slug }}.settings import flower_options
+from {{ cookiecutter.project_slug }}.settings import SettingsError, flower_options
 
 basic_auth, address, port = flower_options()
+
+
+def check_port_is_free() -> None:
+    """Stop in one line when the port is taken (a Flower under make dev, say).
+
+    Flower would find out later, and end in a 20-line traceback.
+    """
+    with socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Flower binds it
+        try:
+            probe.bind((address, port))
+        except OSError as exc:
+            problem = f"cannot listen on {address}:{port}: {exc.strerror}"
+            raise SettingsError("FLOWER_PORT", problem) from None
+
+
+check_port_is_free()
 
 # Flower serves /metrics (task names, worker names, counts) without its
 # login, by design since Flower 1.1. Here it takes the login like every other

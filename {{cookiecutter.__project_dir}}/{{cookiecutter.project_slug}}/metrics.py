@@ -191,7 +191,11 @@ def main() -> int:
     # takes seconds on a busy host, more than a first scrape should wait.
     store = open_schedule_store()
     app = metrics_app(store, user, password)
-    server = make_server(address, port, app, handler_class=QuietHandler)
+    try:
+        server = make_server(address, port, app, handler_class=QuietHandler)
+    except OSError as exc:  # the port is taken: make dev serves them already, say
+        print(f"error: cannot listen on {address}:{port}: {exc.strerror}", file=sys.stderr)
+        return 1
     logger.info("Serving metrics on http://%s:%d/metrics (login required)", address, port)
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C under make dev
         server.serve_forever()

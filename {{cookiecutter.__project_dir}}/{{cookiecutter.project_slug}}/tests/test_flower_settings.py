@@ -13,6 +13,7 @@ import pytest
 from .support import APP, PROJECT_ROOT, ProjectProcess, free_port, wait_for
 
 LOGIN = ("flower-admin", "a-flower-password-for-the-tests")
+FLOWER_LOGIN = {"FLOWER_USER": LOGIN[0], "FLOWER_PASSWORD": LOGIN[1]}
 
 
 def test_flower_without_a_login_exits_with_one_line():
@@ -55,7 +56,7 @@ def flower(redis, tmp_path):
     process = ProjectProcess(
         ["celery", "-A", APP, "flower"],
         tmp_path / "flower.log",
-        {"FLOWER_USER": LOGIN[0], "FLOWER_PASSWORD": LOGIN[1], "FLOWER_PORT": str(port)},
+        {**FLOWER_LOGIN, "FLOWER_PORT": str(port)},
     )
     address = f"http://127.0.0.1:{port}"
 
@@ -82,3 +83,26 @@ def test_flower_metrics_are_there_for_a_prometheus_with_the_login(flower):
     metrics = httpx.get(f"{flower}/metrics", auth=LOGIN, timeout=10)
 
     assert "flower_" in metrics.text
+
+
+def test_a_second_flower_on_a_taken_port_exits_with_one_line(flower):
+    port = flower.rsplit(":", 1)[1]
+    result = subprocess.run(
+        [sys.executable, "-m", "celery", "-A", APP, "flower"],
+        cwd=PROJECT_ROOT,
+        env={
+            **os.environ,
+            "FLOWER_PORT": port,
+            "FLOWER_USER": LOGIN[0],
+            "FLOWER_PASSWORD": LOGIN[1],
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"Invalid environment variable FLOWER_PORT: cannot listen on 127.0.0.1:{port}: "
+        "Address already in use"
+    ]

@@ -10,6 +10,7 @@ serves every entry to Prometheus and no one else.
 import gzip
 import json
 import os
+import socket
 import time
 import zlib
 from datetime import UTC, datetime, timedelta
@@ -274,3 +275,21 @@ def test_make_run_reports_a_run_that_keeps_no_result(redis, worker):
     returncode, run = run_entry("heartbeat")
     assert (returncode, run["outcome"]) == (0, "succeeded")
     assert run["worker"].startswith("celery@")
+
+
+def test_the_metrics_endpoint_on_a_taken_port_exits_with_one_line():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_module(
+            "metrics",
+            METRICS_USER="prometheus",
+            METRICS_PASSWORD="a-password-for-the-tests",
+            METRICS_PORT=str(port),
+        )
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"error: cannot listen on 127.0.0.1:{port}: Address already in use"
+    ]
