@@ -222,7 +222,7 @@ esac"""
     assert result.returncode == 0, result.stderr
     assert result.stderr.startswith("uv is missing: installing it with pip\n")
     assert (tmp_path / "pip.log").read_text().split() == ["-m", "pip", "install", "--quiet", "uv"]
-    assert (tmp_path / "uv.log").read_text() == "sync --compile-bytecode\n"
+    assert (tmp_path / "uv.log").read_text() == "sync --locked --compile-bytecode\n"
 
 
 def test_make_says_in_one_line_when_uv_cannot_be_installed(shared_render, tmp_path):

@@ -49,13 +49,13 @@ def test_flower_on_a_port_that_is_not_one_exits_with_one_line():
     ]
 
 
-@pytest.fixture
-def flower(redis, tmp_path):
-    """A real Flower with LOGIN, on a port of its own; its address."""
+@pytest.fixture(scope="module")
+def flower(tmp_path_factory):
+    """A real Flower with LOGIN, on a port of its own, for the module's tests; its address."""
     port = free_port()
     process = ProjectProcess(
         ["celery", "-A", APP, "flower"],
-        tmp_path / "flower.log",
+        tmp_path_factory.mktemp("flower") / "flower.log",
         {**FLOWER_LOGIN, "FLOWER_PORT": str(port)},
     )
     address = f"http://127.0.0.1:{port}"
