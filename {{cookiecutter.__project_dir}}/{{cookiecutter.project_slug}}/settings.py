@@ -112,7 +112,11 @@ def _state_dir(environ: Environ, name: str, default: str) -> Path:
     if "\0" in value:
         raise SettingsError(name, f"{value!r} holds a NUL character")
     path = Path(value).resolve()
-    if path.exists() and not path.is_dir():
+    try:
+        is_a_file = path.exists() and not path.is_dir()
+    except OSError as exc:  # a name too long for the file system, say
+        raise SettingsError(name, f"{value!r} is not a usable path ({exc.strerror})") from None
+    if is_a_file:
         raise SettingsError(name, f"{str(path)!r} is a file, not a folder")
     return path
 

@@ -103,6 +103,7 @@ def test_accepts_redis_urls(url):
         ("REDIS_URL", "redis://localhost:6379/cache"),
         ("REDIS_URL", "redis://"),
         ("REDIS_URL", "unix:///run/redis.sock"),  # the worker could not use it
+        ("STATE_DIR", "x" * 300),  # longer than a file name may be (found by the property test)
         ("HEARTBEAT_INTERVAL", "sixty"),
         ("HEARTBEAT_INTERVAL", "0"),
         ("HEARTBEAT_MAX_AGE", "-5"),
