@@ -16,9 +16,9 @@ LOGIN = ("flower-admin", "a-flower-password-for-the-tests")
 FLOWER_LOGIN = {"FLOWER_USER": LOGIN[0], "FLOWER_PASSWORD": LOGIN[1]}
 
 
-def test_flower_without_a_login_exits_with_one_line():
-    environment = {name: value for name, value in os.environ.items() if "FLOWER" not in name}
-    result = subprocess.run(
+def run_flower(environment):
+    """``celery flower`` in ``environment``, for a Flower that must stop at once; its result."""
+    return subprocess.run(
         [sys.executable, "-m", "celery", "-A", APP, "flower"],
         cwd=PROJECT_ROOT,
         env=environment,
@@ -27,6 +27,11 @@ def test_flower_without_a_login_exits_with_one_line():
         timeout=60,
     )
 
+
+def test_flower_without_a_login_exits_with_one_line():
+    environment = {name: value for name, value in os.environ.items() if "FLOWER" not in name}
+    result = run_flower(environment)
+
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         "Invalid environment variable FLOWER_USER: is not set; Flower will not run without a login"
@@ -34,14 +39,7 @@ def test_flower_without_a_login_exits_with_one_line():
 
 
 def test_flower_on_a_port_that_is_not_one_exits_with_one_line():
-    result = subprocess.run(
-        [sys.executable, "-m", "celery", "-A", APP, "flower"],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, "FLOWER_PORT": "abc"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_flower({**os.environ, "FLOWER_PORT": "abc"})
 
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
@@ -87,19 +85,7 @@ def test_flower_metrics_are_there_for_a_prometheus_with_the_login(flower):
 
 def test_a_second_flower_on_a_taken_port_exits_with_one_line(flower):
     port = flower.rsplit(":", 1)[1]
-    result = subprocess.run(
-        [sys.executable, "-m", "celery", "-A", APP, "flower"],
-        cwd=PROJECT_ROOT,
-        env={
-            **os.environ,
-            "FLOWER_PORT": port,
-            "FLOWER_USER": LOGIN[0],
-            "FLOWER_PASSWORD": LOGIN[1],
-        },
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_flower({**os.environ, **FLOWER_LOGIN, "FLOWER_PORT": port})
 
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
