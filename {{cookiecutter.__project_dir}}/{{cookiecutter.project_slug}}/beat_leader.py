@@ -49,6 +49,8 @@ from celery.schedules import BaseSchedule
 from celery.schedules import schedule as interval
 from kombu import Producer
 from redis.exceptions import AuthenticationError, LockNotOwnedError, RedisError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.lock import Lock
 
 from . import ledger
@@ -252,7 +254,14 @@ class LeaderOnlyScheduler(Scheduler):
             # Unconfirmed leadership sends nothing; the next tick tries again.
             logger.warning("Could not renew the leader lock, not sending this tick: %s", exc)
             return STANDBY_POLL_SECONDS
-        return min(super().tick(*args, **kwargs), RENEW_INTERVAL_SECONDS)
+        try:
+            return min(super().tick(*args, **kwargs), RENEW_INTERVAL_SECONDS)
+        except (RedisConnectionError, RedisTimeoutError) as exc:
+            # Redis went away after the renewal, while the scheduler read its
+            # schedule there (RedBeat does): what was not sent goes out on a
+            # later tick, once the lock is renewed again, as after a restart.
+            logger.warning("Lost Redis during this tick, trying again: %s", exc)
+            return STANDBY_POLL_SECONDS
 
     def apply_async(
         self,

@@ -4,8 +4,10 @@ from datetime import UTC, datetime, timedelta
 
 import celery.schedules
 import pytest
-from redbeat.schedulers import ensure_conf
+import redis as redis_py
+from redbeat.schedulers import REDBEAT_REDIS_KEY, ensure_conf
 
+from ..beat_leader import STANDBY_POLL_SECONDS
 from ..celery_app import app
 from ..schedule import main
 from ..schedule_store import RedBeatEntry, open_store
@@ -99,6 +101,22 @@ def test_a_code_entry_paused_before_beat_first_starts_stays_paused(redis, capsys
 
     assert main(["list"]) == 0
     assert "enabled:  no (paused)" in listed_entry(capsys.readouterr().out, "heartbeat")
+
+
+def test_a_tick_that_loses_redis_after_renewing_the_lock_leaves_beat_running(redis, caplog):
+    scheduler = LeaderRedBeatScheduler(app=app)  # leads: no other beat holds the lock
+    reachable = getattr(app, REDBEAT_REDIS_KEY)
+    # RedBeat reads the schedule through a client of its own. Aimed where
+    # nothing listens, it meets Redis gone just after the lock was renewed.
+    setattr(app, REDBEAT_REDIS_KEY, redis_py.Redis(port=free_port()))
+    try:
+        wait = scheduler.tick()
+    finally:
+        setattr(app, REDBEAT_REDIS_KEY, reachable)
+        scheduler.close()
+
+    assert wait == STANDBY_POLL_SECONDS  # it ticks again, rather than beat exiting
+    assert "Lost Redis during this tick" in caplog.text
 
 
 def test_list_says_in_one_line_when_redis_is_unreachable():
