@@ -11,6 +11,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 
 import pytest
@@ -64,20 +65,45 @@ def users_environment(*unset):
 
 
 def run(command, project, timeout, unset=(), **environment):
-    """Run ``command`` in ``project`` as a script would: no terminal to answer questions."""
-    return subprocess.run(
-        command,
-        cwd=project,
-        env={**users_environment(*unset), **environment},
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    """Run ``command`` in ``project`` as a script would: no terminal to answer questions.
+
+    It runs in a process group of its own. Past ``timeout`` the test fails
+    with what every Python process of the group was doing: SIGABRT makes
+    each print its threads' stacks (PYTHONFAULTHANDLER), then the group is
+    killed. The output goes through files, not pipes, which a process
+    outside the group (a suite's own worker, say) could hold open.
+    """
+    with tempfile.TemporaryFile("w+") as stdout, tempfile.TemporaryFile("w+") as stderr:
+        process = subprocess.Popen(
+            command,
+            cwd=project,
+            env={**users_environment(*unset), "PYTHONFAULTHANDLER": "1", **environment},
+            stdin=subprocess.DEVNULL,
+            stdout=stdout,
+            stderr=stderr,
+            text=True,
+            start_new_session=True,
+        )
+        try:
+            process.wait(timeout=timeout)
+            timed_out = False
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            os.killpg(process.pid, signal.SIGABRT)
+            time.sleep(5)  # for the stacks to be written
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        stdout.seek(0)
+        stderr.seek(0)
+        output = stdout.read(), stderr.read()
+    result = subprocess.CompletedProcess(command, process.returncode, *output)
+    if timed_out:
+        pytest.fail(f"{command} still ran after {timeout} s:\n{output_tail(result, 30000)}")
+    return result
 
 
-def output_tail(result):
-    return result.stdout[-5000:] + result.stderr[-5000:]
+def output_tail(result, characters=5000):
+    return result.stdout[-characters:] + result.stderr[-characters:]
 
 
 @pytest.fixture(scope="session")
@@ -99,7 +125,7 @@ def installed_project(tmp_path_factory):
 
 @pytest.mark.parametrize("answers", SUITE_PARAMS)
 def test_generated_test_suite_passes(installed_project, answers):
-    result = run(["make", "test"], installed_project(**answers), timeout=900)
+    result = run(["make", "test"], installed_project(**answers), timeout=720)
 
     assert result.returncode == 0, output_tail(result)
     assert " passed" in result.stdout
@@ -120,7 +146,7 @@ def test_django_database_tests_pass_on_postgresql(installed_project, postgres_ur
     result = run(
         ["uv", "run", "pytest", *(f"{project.name}/tests/{test}" for test in DATABASE_TESTS)],
         project,
-        timeout=900,
+        timeout=600,
         TEST_DATABASE_URL=postgres_url,
     )
 
