@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import ruff, template_leftovers
+from conftest import ruff, template_leftovers, tool
 from options import SCHEDULERS, chosen_scheduler, flavours_and_schedulers
 
 OPTION_FILES = {
@@ -100,6 +100,21 @@ def test_has_the_files_of_selected_options_only(rendered):
     assert (project / ".github/workflows/ci.yml").exists() == (
         answers.get("ci", "github") == "github"
     )
+
+
+@pytest.mark.parametrize(
+    "answers", flavours_and_schedulers().values(), ids=flavours_and_schedulers().keys()
+)
+def test_github_workflows_are_valid(shared_render, answers):
+    workflows = sorted((shared_render(**answers) / ".github" / "workflows").glob("*.yml"))
+
+    checked = subprocess.run(
+        [tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", *workflows],
+        capture_output=True,
+        text=True,
+    )
+
+    assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
 def test_has_the_files_of_its_flavour_and_scheduler_only(rendered):
