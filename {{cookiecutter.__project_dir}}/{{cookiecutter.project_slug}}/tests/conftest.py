@@ -43,9 +43,17 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["STATE_DIR"] = tempfile.mkdtemp(prefix="state-")
 
 
-def pytest_unconfigure(config: pytest.Config) -> None:
-    if REDIS_SERVER in config.stash:
-        config.stash[REDIS_SERVER].remove()
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Remove this process's Redis and state folder, once the session's fixtures are done with them.
+
+    Here, not in pytest_unconfigure: a test process that pytest-xdist still
+    finds running 10 s after it reported its session finished is killed,
+    and so was its redis-server left running.
+    """
+    if REDIS_SERVER in session.config.stash:
+        session.config.stash[REDIS_SERVER].remove()
+        del session.config.stash[REDIS_SERVER]
         shutil.rmtree(os.environ["STATE_DIR"], ignore_errors=True)
 
 
