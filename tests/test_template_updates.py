@@ -84,9 +84,9 @@ def files_of(project):
 @pytest.mark.parametrize(
     "answers", flavours_and_schedulers().values(), ids=flavours_and_schedulers().keys()
 )
-def test_two_renders_differ_only_in_env(tmp_path, answers):
-    first = rendered_project(tmp_path / "first", **answers)
-    second = rendered_project(tmp_path / "second", **answers)
+def test_two_renders_differ_only_in_env(shared_render, tmp_path, answers):
+    first = shared_render(**answers)
+    second = rendered_project(tmp_path, **answers)
 
     assert files_of(first) == files_of(second)
     assert (first / ".env").read_text() != (second / ".env").read_text()
