@@ -28,7 +28,7 @@ demo:
 	rm -rf $(DEMO_DIR)
 	$(UV) run cookiecutter --no-input --output-dir $(DEMO_DIR) .
 	@echo "Rendered $(DEMO_DIR)/housekeeping; starting it with a 5-second heartbeat (Ctrl-C stops it)"
-	cd $(DEMO_DIR)/housekeeping && $(UV) sync --quiet && HEARTBEAT_INTERVAL=5 scripts/dev.sh
+	cd $(DEMO_DIR)/housekeeping && $(MAKE) --no-print-directory install && HEARTBEAT_INTERVAL=5 scripts/dev.sh
 
 # redis-server for every generated suite, PostgreSQL's server programs for
 # the Django suite on PostgreSQL, promtool for the alert rules.
