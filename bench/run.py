@@ -4,7 +4,7 @@ Measures what issue 7 asks, each figure beside a reference taken in the same
 run, so the ratio holds on a noisy machine:
 
 1. a render of every option combination (``template_figures``);
-2. scaffold to green per flavour: render, ``uv sync``, the generated suite;
+2. scaffold to green per flavour: render, ``make install``, the generated suite;
 3. and 4. dispatch latency and schedule change pickup, per scheduler
    (``probes/dispatch.py``);
 5. lock overhead: no-op throughput with and without ``single_instance``
@@ -22,7 +22,10 @@ run, so the ratio holds on a noisy machine:
    jobs`` at 10,000 entries, per scheduler.
 
 ``python bench/run.py ledger`` measures only section 9, in projects rendered
-for it, and keeps the other sections' figures from ``docs/benchmarks.json``.
+for it, and keeps the other sections' figures from ``docs/benchmarks.json``;
+``scaffold`` only section 2. ``first-heartbeat`` (section 10), from a fresh
+clone to the demo's first heartbeat, runs only on its own, on a machine
+without redis-server.
 
 Probes run inside a rendered, installed project with its own interpreter and
 print JSON. The figures go to ``docs/benchmarks.json`` (raw) and
@@ -133,10 +136,7 @@ def measure(workdir, save):
     figures["render"] = template_figures.render_times()
     save(figures)
     print("2. scaffold to green", flush=True)
-    figures["scaffold"] = {
-        name: template_figures.scaffold_times(answers)
-        for name, answers in flavour_defaults().items()
-    }
+    figures["scaffold"] = measure_scaffold()
     save(figures)
     print("3-9. probes in rendered projects", flush=True)
     projects = installed_projects(workdir)
@@ -165,24 +165,38 @@ def measure_ledger(projects):
     }
 
 
+def measure_scaffold():
+    """Section 2: scaffold to green, per flavour."""
+    return {
+        name: template_figures.scaffold_times(answers)
+        for name, answers in flavour_defaults().items()
+    }
+
+
 # What can be measured on its own (``python bench/run.py NAME``): its section's
-# number, and what measures it in the installed projects.
-PARTS = {"ledger": (9, measure_ledger)}
+# number, and what measures it, given a folder to work in.
+PARTS = {
+    "scaffold": (2, lambda workdir: measure_scaffold()),
+    "ledger": (9, lambda workdir: measure_ledger(installed_projects(workdir))),
+    # Only on its own: it needs a machine without redis-server.
+    "first-heartbeat": (10, lambda workdir: template_figures.first_heartbeat_times()),
+}
 
 
 def measure_parts(names, workdir, save):
     """Only the named parts, into the figures of the last run; a note says when each was taken."""
     figures = json.loads((DOCS / "benchmarks.json").read_text())
-    machine = describe_machine()
-    same = all(machine[field] == figures["machine"][field] for field in ("cpu", "cores", "redis"))
-    where = "" if same else f" on another machine ({machine['cpu']}, {machine['cores']} cores)"
-    projects = installed_projects(workdir)
     for name in names:
         section, measure_part = PARTS[name]
         print(f"{section}. {name}", flush=True)
-        figures[name] = measure_part(projects)
+        figures[name] = measure_part(workdir)
+        # After the part: first-heartbeat starts on a machine without redis-server.
+        machine = describe_machine()
+        fields = ("cpu", "cores", "redis")
+        same = all(machine[field] == figures["machine"][field] for field in fields)
+        where = "" if same else f" on another machine ({machine['cpu']}, {machine['cores']} cores)"
         figures.setdefault("notes", {})[name] = textwrap.fill(
-            f"Section {section} was measured on {figures[name]['date']}{where}, on its "
+            f"Section {section} was measured on {machine['date']}{where}, on its "
             f"own (`python bench/run.py {name}`), with the code of that day; the other "
             f"sections come from the run above.",
             width=76,
@@ -210,7 +224,7 @@ def main():
     unknown = [name for name in names if name not in PARTS]
     if unknown:
         sys.exit(f"no part {unknown[0]!r} to measure on its own; choose from {', '.join(PARTS)}")
-    if shutil.which("redis-server") is None:
+    if shutil.which("redis-server") is None and names != ["first-heartbeat"]:
         sys.exit("make bench needs redis-server on the PATH (apt install redis-server)")
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
     try:

@@ -1,13 +1,16 @@
 """What the template itself costs: a render of each combination, and scaffold to green.
 
 Both are measured the way a user meets them, through the real commands:
-``cookiecutter``, ``uv sync`` and the generated project's ``pytest``.
+``cookiecutter``, ``make install`` and the generated project's ``pytest``;
+and from a fresh clone of the template to the demo's first heartbeat.
 """
 
 import json
+import os
 import re
 import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -108,20 +111,29 @@ def children_cpu_seconds():
 
 
 def scaffold_times(answers):
-    """Render, ``uv sync`` with a warm cache, and the generated suite: each timed.
+    """Render, ``make install`` with a warm cache, and the generated suite: each timed.
 
-    A first render is synced and thrown away, so the measured sync finds
-    every package in uv's cache, as it would for a user's second project.
+    A first render is installed and thrown away, so the measured install
+    finds every package in uv's cache, as it would for a user's second
+    project.
     """
     with tempfile.TemporaryDirectory() as folder:
         workdir = Path(folder)
         warm_up = render(workdir / "warm-up", **answers).project
-        subprocess.run(["uv", "sync", "--quiet"], cwd=warm_up, check=True)
+        subprocess.run(["make", "install"], cwd=warm_up, check=True, capture_output=True)
+        # The references: the lock alone, without make install's bytecode
+        # compilation; and the render without its lock, synced as renders
+        # were before they shipped one (uv resolves every dependency afresh).
+        locked = render(workdir / "locked", **answers).project
+        locked_sync_s, _ = timed_command(["uv", "sync", "--quiet", "--locked"], locked)
+        unlocked = render(workdir / "unlocked", **answers).project
+        (unlocked / "uv.lock").unlink()
+        unlocked_sync_s, _ = timed_command(["uv", "sync", "--quiet"], unlocked)
 
         started = time.perf_counter()
         project = render(workdir / "measured", **answers).project
         render_s = round(time.perf_counter() - started, 1)
-        sync_s, _ = timed_command(["uv", "sync", "--quiet"], project)
+        install_s, _ = timed_command(["make", "install"], project)
         collect_s, _ = timed_command(["uv", "run", "pytest", "--collect-only", "-q"], project)
         suite = ["uv", "run", "pytest", "-q", "-p", "no:cacheprovider"]
         cpu_before = children_cpu_seconds()
@@ -135,13 +147,70 @@ def scaffold_times(answers):
     )[::-1]
     return {
         "render_s": render_s,
-        "sync_s": sync_s,
+        "install_s": install_s,
+        "locked_sync_s": locked_sync_s,
+        "unlocked_sync_s": unlocked_sync_s,
         "tests_s": tests_s,
         "tests_cpu_s": tests_cpu_s,
         "one_process_tests_s": one_process_s,
         "one_process_result": last_line(one_process),
-        "total_s": round(render_s + sync_s + tests_s, 1),
+        "total_s": round(render_s + install_s + tests_s, 1),
         "collect_only_s": collect_s,
         "result": last_line(tests),
         "slowest_tests": [[round(time_s, 1), test] for time_s, test in durations[:SLOWEST_TESTS]],
     }
+
+
+def first_heartbeat_times():
+    """From a fresh clone of the template to the demo's first heartbeat, each step timed.
+
+    Measured as a new user meets it on a machine without redis-server and
+    with an empty uv cache: ``git clone``, then ``make demo``, which installs
+    redis-server (apt-get or Homebrew), renders, downloads and installs the
+    project's packages, and starts worker, beat and Flower. The clone is of
+    this checkout, so it takes no network; cloning from a forge adds its
+    download. Each step is timed at the line that ends it in make's output.
+    """
+    if shutil.which("redis-server"):
+        sys.exit(
+            "this figure is of a machine without redis-server: remove it first "
+            "(apt-get remove redis-server); make demo installs it again"
+        )
+    # make echoes each command as it starts it: the one after the install
+    # (which hides apt-get's own output) ends that step.
+    milestones = {
+        "redis_installed_s": "rm -rf .demo",
+        "rendered_s": "Rendered ",
+        "first_heartbeat_s": "Heartbeat from ",
+    }
+    with tempfile.TemporaryDirectory() as folder:
+        workdir = Path(folder)
+        started = time.perf_counter()
+        clone = ["git", "clone", "--quiet", str(TEMPLATE), "template"]
+        subprocess.run(clone, cwd=workdir, check=True)
+        times = {"clone_s": round(time.perf_counter() - started, 1)}
+        demo = subprocess.Popen(
+            ["make", "demo"],
+            cwd=workdir / "template",
+            env={**os.environ, "UV_CACHE_DIR": str(workdir / "uv-cache")},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        log = []
+        try:
+            assert demo.stdout is not None  # a pipe, asked for above
+            for line in demo.stdout:
+                log.append(line)
+                for name, marker in milestones.items():
+                    if marker in line and name not in times:
+                        times[name] = round(time.perf_counter() - started, 1)
+                if "first_heartbeat_s" in times:
+                    break
+        finally:
+            os.killpg(demo.pid, signal.SIGINT)  # Ctrl-C, as the user stops it
+            demo.wait(timeout=60)
+    if "first_heartbeat_s" not in times:
+        sys.exit("make demo ended before its first heartbeat:\n" + "".join(log[-40:]))
+    return times
