@@ -94,6 +94,27 @@ def run_module(module: str, *args: str, **environment: str) -> subprocess.Comple
     )
 
 
+def dry_cleanup_round_trip(**environment: str) -> subprocess.CompletedProcess[str]:
+    """Send a dry cleanup run from a new process with ``environment``, and wait for its result.
+
+    Its output is ``True`` once a worker ran it and the result came back:
+    sending, running and results all reach Redis the way ``environment`` says.
+    """
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"from {PACKAGE}.tasks.cache import cleanup_expired_cache as task; "
+            "print(task.delay(dry_run=True).get(timeout=30)['dry_run'])",
+        ],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **environment},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 def run_health(*args: str, **environment: str) -> tuple[subprocess.CompletedProcess[str], float]:
     """Run ``python -m <package>.health``; return its result and how long it took."""
     started = time.monotonic()

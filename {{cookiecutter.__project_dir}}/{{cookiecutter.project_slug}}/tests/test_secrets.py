@@ -15,7 +15,7 @@ import redis as redis_py
 
 from ..redis_client import HEARTBEAT_KEY
 from .scheduler_support import store_code_schedule
-from .support import APP, PACKAGE, PROJECT_ROOT, wait_for, worker_is_ready
+from .support import APP, PROJECT_ROOT, dry_cleanup_round_trip, wait_for, worker_is_ready
 
 USER = "housekeeper"
 PASSWORD = "p@ss:w/rd?#%-redis-secret"
@@ -73,13 +73,7 @@ def test_worker_results_and_beat_use_an_acl_login_and_inspect_conf_shows_no_secr
     worker = start_worker(**environment)
     wait_for(lambda: worker_is_ready(worker), 30, worker.log)
 
-    result = run(
-        sys.executable,
-        "-c",
-        f"from {PACKAGE}.tasks.cache import cleanup_expired_cache as task; "
-        "print(task.delay(dry_run=True).get(timeout=30)['dry_run'])",
-        **environment,
-    )
+    result = dry_cleanup_round_trip(**environment)
     assert result.stdout.strip() == "True", result.stderr
 
     conf = run(sys.executable, "-m", "celery", "-A", APP, "inspect", "conf", **environment)

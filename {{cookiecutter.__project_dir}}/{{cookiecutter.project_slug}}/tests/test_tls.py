@@ -5,17 +5,15 @@ the test (trustme). The worker, a result, beat and the health command all
 reach it with REDIS_URL alone, the CA named in it (``?ssl_ca_certs=``).
 """
 
-import os
 import shutil
 import subprocess
-import sys
 
 import pytest
 import redis as redis_py
 import trustme
 
 from .scheduler_support import store_code_schedule
-from .support import PACKAGE, PROJECT_ROOT, free_port, run_health, wait_for, worker_is_ready
+from .support import dry_cleanup_round_trip, free_port, run_health, wait_for, worker_is_ready
 
 
 @pytest.fixture
@@ -64,19 +62,7 @@ def test_worker_results_beat_and_health_reach_redis_over_tls(
     store_code_schedule()
     beat = start_beat(STATE_DIR=str(tmp_path / "state"), **environment)
 
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            f"from {PACKAGE}.tasks.cache import cleanup_expired_cache as task; "
-            "print(task.delay(dry_run=True).get(timeout=30)['dry_run'])",
-        ],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, **environment},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = dry_cleanup_round_trip(**environment)
     assert result.stdout.strip() == "True", result.stderr
     wait_for(lambda: run_health(**environment)[0].returncode == 0, 30, beat.log)
 
