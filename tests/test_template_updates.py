@@ -107,8 +107,8 @@ def test_cruft_update_brings_the_template_change_and_keeps_the_users_edits(tmp_p
     makefile = project / "Makefile"
     makefile.write_text(makefile.read_text() + "\nreport:\n\techo our own target\n")
     commit_everything(project, "our own edits")
-    # The template's next commit: a line changed in a file the user edited
-    # too, and a file that is new.
+    # The template's next commit: a line added to the Procfile, one to the
+    # README (which the user edited too), and a new file.
     generated = template / "{{cookiecutter.__project_dir}}"
     procfile = generated / "Procfile"
     procfile.write_text(procfile.read_text() + "# a fix from the template\n")
