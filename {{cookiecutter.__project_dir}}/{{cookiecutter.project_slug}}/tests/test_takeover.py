@@ -9,6 +9,7 @@ leader that sent again what the dead one had just sent would show as two
 sends closer than that.
 """
 
+import itertools
 import os
 import signal
 from datetime import UTC, datetime, timedelta
@@ -17,6 +18,7 @@ from typing import Any
 import pytest
 from celery import Task
 
+from ..beat_leader import STANDBY_POLL_SECONDS
 from ..tasks.cache import cleanup_expired_cache
 from ..tasks.heartbeat import heartbeat
 from .scheduler_support import beat_app_schedule, set_last_run
@@ -53,8 +55,10 @@ def kill_once_it_sent(
     task: Task[Any, Any],
     since: tuple[int, int],
     timeout: float,
-) -> None:
+) -> datetime:
     """SIGKILL ``beat`` once it sent a run of ``name`` beyond ``since``, and the worker ran it.
+
+    Returns when the kill came, on the clock of the beats' log stamps.
 
     Beat logs a send a moment before it publishes it. A kill in that moment
     loses the run, as the send rule allows (lost, never sent twice), and is
@@ -67,6 +71,7 @@ def kill_once_it_sent(
         beat.log,
     )
     os.killpg(beat.process.pid, signal.SIGKILL)
+    return datetime.now()
 
 
 def test_two_takeovers_by_kill_send_each_interval_run_once(redis, worker, start_beat, tmp_path):
@@ -82,7 +87,7 @@ def test_two_takeovers_by_kill_send_each_interval_run_once(redis, worker, start_
 
     # Takeover 1: the standby, its state new, continues from the dead leader's run.
     since = sent_and_ran(first, "heartbeat", heartbeat)
-    kill_once_it_sent(first, "heartbeat", heartbeat, since, 30)
+    kills = [kill_once_it_sent(first, "heartbeat", heartbeat, since, 30)]
     wait_for(lambda: LEADS in second.log(), 30, second.log)
     # The first comes back as a standby, its state file as it left it.
     restarted = beat("first")
@@ -90,7 +95,7 @@ def test_two_takeovers_by_kill_send_each_interval_run_once(redis, worker, start_
 
     # Takeover 2: the restarted beat, its state stale, continues from the second's run.
     since = sent_and_ran(second, "heartbeat", heartbeat)
-    kill_once_it_sent(second, "heartbeat", heartbeat, since, EVERY_SECONDS + 10)
+    kills.append(kill_once_it_sent(second, "heartbeat", heartbeat, since, EVERY_SECONDS + 10))
     wait_for(lambda: LEADS in restarted.log(), 30, restarted.log)
     wait_for(lambda: sends(restarted, "heartbeat"), EVERY_SECONDS + 10, restarted.log)
 
@@ -98,10 +103,20 @@ def test_two_takeovers_by_kill_send_each_interval_run_once(redis, worker, start_
     assert all(sends(beat, "heartbeat") for beat in beats)  # each led, and sent
     gaps = seconds_between_sends(beats, "heartbeat")
     assert min(gaps) >= 0.75 * EVERY_SECONDS, gaps  # none sent twice
-    assert max(gaps) < 1.5 * EVERY_SECONDS, gaps  # none skipped
+    # None skipped: each run went out when due or, where its leader died
+    # before then, once that leader's lock expired and a standby looked; give
+    # or take half an interval. (On a busy machine a kill can come well after
+    # the send it waits for, and the run due meanwhile waits for the takeover.)
+    takeover = timedelta(seconds=float(LEADER_LOCK_TTL) + STANDBY_POLL_SECONDS)
+    sent_at = send_times(beats, "heartbeat")
+    for earlier, later in itertools.pairwise(sent_at):
+        killed_between = [kill for kill in kills if earlier < kill < later]
+        due = max(
+            [earlier + timedelta(seconds=EVERY_SECONDS), *(k + takeover for k in killed_between)]
+        )
+        assert (later - due).total_seconds() < 0.5 * EVERY_SECONDS, (sent_at, kills)
     # And the worker ran each run sent, once.
-    sent = len(send_times(beats, "heartbeat"))
-    wait_for(lambda: successful_runs(heartbeat) == sent, 10, lambda: f"{sent} sent")
+    wait_for(lambda: successful_runs(heartbeat) == len(sent_at), 10, lambda: f"{sent_at} sent")
 
 
 def test_a_crontab_run_sent_by_a_dead_leader_is_not_sent_again(redis, worker, start_beat, tmp_path):
