@@ -21,11 +21,15 @@ run, so the ratio holds on a noisy machine:
    without, Redis memory per entry, and ``schedule list`` and ``health
    jobs`` at 10,000 entries, per scheduler.
 
+11. Redis Sentinel (``probes/failover.py``): how soon worker, beat and
+    health recover when the primary is killed, per scheduler, and runs sent
+    twice or lost.
+
 ``python bench/run.py ledger`` measures only section 9, in projects rendered
 for it, and keeps the other sections' figures from ``docs/benchmarks.json``;
-``scaffold`` only section 2. ``first-heartbeat`` (section 10), from a fresh
-clone to the demo's first heartbeat, runs only on its own, on a machine
-without redis-server.
+``scaffold`` only section 2, ``failover`` only section 11. ``first-heartbeat``
+(section 10), from a fresh clone to the demo's first heartbeat, runs only on
+its own, on a machine without redis-server.
 
 Probes run inside a rendered, installed project with its own interpreter and
 print JSON. The figures go to ``docs/benchmarks.json`` (raw) and
@@ -150,7 +154,14 @@ def measure(workdir, save):
         save(figures)
     figures["ledger"] = measure_ledger(projects)
     save(figures)
+    figures["failover"] = measure_failover(projects)
+    save(figures)
     return figures
+
+
+def measure_failover(projects):
+    """Section 11: a Sentinel failover under a worker and a beat, per scheduler."""
+    return {scheduler: run_probe(project, "failover") for scheduler, project in projects.items()}
 
 
 def measure_ledger(projects):
@@ -178,6 +189,7 @@ def measure_scaffold():
 PARTS = {
     "scaffold": (2, lambda workdir: measure_scaffold()),
     "ledger": (9, lambda workdir: measure_ledger(installed_projects(workdir))),
+    "failover": (11, lambda workdir: measure_failover(installed_projects(workdir))),
     # Only on its own: it needs a machine without redis-server.
     "first-heartbeat": (10, lambda workdir: template_figures.first_heartbeat_times()),
 }

@@ -17,7 +17,12 @@ from celery.app.defaults import SETTING_KEYS
 
 from . import tasks
 from .beat_schedule import BEAT_SCHEDULE
-from .redis_client import REDIS_CREDENTIALS, REDIS_URL_WITHOUT_CREDENTIALS
+from .redis_client import (
+    CLIENT_OPTIONS,
+    REDIS_CREDENTIALS,
+    celery_redis_url,
+    sentinel_options,
+)
 from .scheduler_settings import BEAT_SETTINGS
 from .settings import settings
 
@@ -33,14 +38,22 @@ TASK_MODULES = sorted(
 # affected: an overdue one runs once when beat comes back.
 CRON_STARTING_DEADLINE_SECONDS = 30 * 60
 
+# Where broker and results are (REDIS_URL, or the sentinels: then kombu's
+# sentinel:// URLs, and the primary's name in the transport options).
+REDIS_LOCATION = celery_redis_url()
+SENTINEL_OPTIONS = sentinel_options(
+    socket_timeout=CLIENT_OPTIONS["socket_timeout"],
+    socket_connect_timeout=CLIENT_OPTIONS["socket_connect_timeout"],
+)
+
 CELERY_SETTINGS: dict[str, Any] = {
     "include": TASK_MODULES,
     # REDIS_URL's user and password in settings of their own, whose names
     # Celery hides when it prints its settings (redis_client.split_credentials).
-    "broker_url": REDIS_URL_WITHOUT_CREDENTIALS,
+    "broker_url": REDIS_LOCATION,
     "broker_user": REDIS_CREDENTIALS.get("username"),
     "broker_password": REDIS_CREDENTIALS.get("password"),
-    "result_backend": REDIS_URL_WITHOUT_CREDENTIALS,
+    "result_backend": REDIS_LOCATION,
     "redis_username": REDIS_CREDENTIALS.get("username"),
     "redis_password": REDIS_CREDENTIALS.get("password"),
     "broker_connection_retry_on_startup": True,
@@ -52,8 +65,12 @@ CELERY_SETTINGS: dict[str, Any] = {
         # Workers look for such messages every 10 s; kombu would otherwise
         # look only every tenth time, so redelivery could lag by 100 s.
         "unacked_restore_throttle": 1,
+        **SENTINEL_OPTIONS,
     },
-    "result_backend_transport_options": {"visibility_timeout": settings.visibility_timeout},
+    "result_backend_transport_options": {
+        "visibility_timeout": settings.visibility_timeout,
+        **SENTINEL_OPTIONS,
+    },
     # JSON only: a worker that accepted pickle would run whatever code anyone
     # able to write to Redis put in a message.
     "task_serializer": "json",

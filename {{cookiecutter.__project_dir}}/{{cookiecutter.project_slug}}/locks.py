@@ -31,7 +31,7 @@ from celery import Task
 from redis.exceptions import LockNotOwnedError, RedisError
 from redis.lock import Lock
 
-from .redis_client import get_redis, key
+from .redis_client import get_redis, key, wait_for_replica
 from .settings import settings
 
 logger = logging.getLogger(__name__)
@@ -166,6 +166,7 @@ def exclusive(
     if not lock.acquire():
         yield False
         return
+    wait_for_replica(lock.redis, f"the lock {name}")
 
     if renew:
         _renewer.add(lock, name, ttl)

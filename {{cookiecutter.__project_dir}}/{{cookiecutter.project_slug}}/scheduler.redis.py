@@ -9,6 +9,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from celery import Celery
 from redbeat.decoder import RedBeatJSONEncoder
 from redbeat.schedulers import RedBeatScheduler, ensure_conf
 from redbeat.schedulers import get_redis as redbeat_redis
@@ -16,6 +17,7 @@ from redis.client import Pipeline
 
 from .beat_leader import LeaderOnlyScheduler
 from .schedule_store import RedBeatEntry
+from .scheduler_settings import redbeat_client
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +39,10 @@ class LeaderRedBeatScheduler(LeaderOnlyScheduler, RedBeatScheduler):
     """
 
     Entry = RedBeatEntry
+
+    def __init__(self, app: Celery, *args: Any, **kwargs: Any) -> None:
+        redbeat_client(app)  # before RedBeat makes a client of its own
+        super().__init__(app, *args, **kwargs)
 
     def update_from_dict(self, dict_: dict[str, Any]) -> None:
         # RedBeat's own version makes two round trips per entry, one to read

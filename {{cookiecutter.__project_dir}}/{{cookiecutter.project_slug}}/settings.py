@@ -22,6 +22,8 @@ from .key_space import cache_prefix_problem
 Environ: TypeAlias = Mapping[str, str]
 
 REDIS_SCHEMES = ("redis", "rediss")
+# Where a sentinel listens when REDIS_SENTINELS names none: Sentinel's own port.
+SENTINEL_PORT = 26379
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("0", "false", "no", "off")
 HTTP_SCHEMES = ("http", "https")
@@ -61,6 +63,22 @@ def _redis_url(environ: Environ, name: str, default: str) -> str:
     if database and not database.isdigit():
         raise SettingsError(name, f"{value!r} names database {database!r}, which is not a number")
     return value
+
+
+def _sentinels(environ: Environ, name: str) -> tuple[tuple[str, int], ...]:
+    """``host:port`` addresses, comma-separated (``[::1]:26379`` for IPv6); none when unset."""
+    value = environ.get(name, "")
+    addresses = []
+    for address in filter(None, (part.strip() for part in value.split(","))):
+        try:
+            parts = urlsplit(f"//{address}")
+            port = parts.port or SENTINEL_PORT
+        except ValueError as exc:  # a port that is not a number, or past 65535
+            raise SettingsError(name, f"{address!r} is not host:port ({exc})") from None
+        if not parts.hostname or parts.path or parts.query or parts.username:
+            raise SettingsError(name, f"{address!r} is not host:port")
+        addresses.append((parts.hostname, port))
+    return tuple(addresses)
 
 
 def _http_url(environ: Environ, name: str, default: str = "") -> str:
@@ -150,8 +168,48 @@ def _timezone(environ: Environ, name: str, default: str) -> str:
 
 
 @dataclass(frozen=True)
+class Sentinels:
+    """Redis Sentinel: the sentinels to ask, and the name of the primary they watch.
+
+    With them, the project connects to whichever server they name primary,
+    and follows a failover; REDIS_URL gives the rest (database, user,
+    password) and its host is not used.
+    """
+
+    addresses: tuple[tuple[str, int], ...]
+    primary_name: str
+    # The sentinels' own password (``requirepass`` in sentinel.conf), if any.
+    password: str
+
+    @classmethod
+    def from_environ(cls, environ: Environ, redis_url: str) -> Self | None:
+        addresses = _sentinels(environ, "REDIS_SENTINELS")
+        primary_name = environ.get("REDIS_SENTINEL_MASTER", "").strip()
+        if not addresses:
+            if primary_name:
+                # Without the sentinels, the project would use REDIS_URL's
+                # host: maybe a replica that refuses writes, maybe a primary
+                # that is gone.
+                raise SettingsError(
+                    "REDIS_SENTINEL_MASTER",
+                    f"{primary_name!r} is set, but REDIS_SENTINELS is not: set both, or neither",
+                )
+            return None
+        if not primary_name:
+            raise SettingsError(
+                "REDIS_SENTINELS",
+                "needs REDIS_SENTINEL_MASTER too, the name of the primary the sentinels watch",
+            )
+        if redis_url.startswith("rediss://"):
+            raise SettingsError("REDIS_URL", "rediss:// does not work with REDIS_SENTINELS yet")
+        return cls(addresses, primary_name, environ.get("REDIS_SENTINEL_PASSWORD", ""))
+
+
+@dataclass(frozen=True)
 class Settings:
     redis_url: str
+    # None: REDIS_URL's host is the one Redis.
+    redis_sentinels: Sentinels | None
     timezone: str
     heartbeat_interval: int
     heartbeat_max_age: int
@@ -212,8 +270,10 @@ class Settings:
                 "BROKER_VISIBILITY_TIMEOUT",
                 f"{visibility_timeout} must be greater than TASK_TIME_LIMIT ({time_limit})",
             )
+        redis_url = _redis_url(environ, "REDIS_URL", "redis://localhost:6379/0")
         return cls(
-            redis_url=_redis_url(environ, "REDIS_URL", "redis://localhost:6379/0"),
+            redis_url=redis_url,
+            redis_sentinels=Sentinels.from_environ(environ, redis_url),
             timezone=_timezone(environ, "TIMEZONE", "{{ cookiecutter.timezone }}"),
             heartbeat_interval=heartbeat_interval,
             heartbeat_max_age=heartbeat_max_age,

@@ -4,11 +4,17 @@ python -m <package>.tests.lock_holder contend NAME ROUNDS HOLD_SECONDS
     takes the lock ROUNDS times, waiting for it each time, holds it for
     HOLD_SECONDS and prints "entered exited" (Unix times) for each round;
 python -m <package>.tests.lock_holder hold NAME TTL
-    takes the lock, prints "held" and keeps it until killed.
+    takes the lock, prints "held" and keeps it until killed;
+python -m <package>.tests.lock_holder contend-through-errors NAME SECONDS HOLD_SECONDS
+    as contend, for SECONDS, through Redis going away (a failover): a round
+    that Redis fails prints "failed" (and when it held the lock, if it did),
+    and the next one begins.
 """
 
 import sys
 import time
+
+from redis import RedisError
 
 from ..locks import exclusive
 
@@ -24,6 +30,24 @@ def contend(name: str, rounds: int, hold_seconds: float) -> None:
         print(entered, exited, flush=True)
 
 
+def contend_through_errors(name: str, seconds: float, hold_seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        entered = exited = None
+        try:
+            with exclusive(name, ttl=5, wait=30) as acquired:
+                if not acquired:
+                    sys.exit(f"waited 30 s for lock {name} without getting it")
+                entered = time.time()
+                time.sleep(hold_seconds)
+                exited = time.time()
+        except RedisError:
+            print("failed", flush=True)
+        if entered is not None:
+            # Held until done with it, or until Redis failed it while held.
+            print(entered, exited or time.time(), flush=True)
+
+
 def hold(name: str, ttl: float) -> None:
     with exclusive(name, ttl=ttl) as acquired:
         if not acquired:
@@ -37,5 +61,7 @@ if __name__ == "__main__":
     command, name, *numbers = sys.argv[1:]
     if command == "contend":
         contend(name, int(numbers[0]), float(numbers[1]))
+    elif command == "contend-through-errors":
+        contend_through_errors(name, float(numbers[0]), float(numbers[1]))
     else:
         hold(name, float(numbers[0]))

@@ -20,6 +20,7 @@ import pytest
 import redis
 from celery import Task
 from celery.schedules import BaseSchedule, crontab
+from redis.sentinel import Sentinel
 from redis.typing import EncodableT, FieldT
 
 T = TypeVar("T")
@@ -194,35 +195,100 @@ class RedisServer:
     ``stop()`` then ``start()`` restarts it on the same port, empty.
     """
 
-    def __init__(self) -> None:
+    def __init__(
+        self, *, replica_of: int | None = None, sentinel_config: Path | None = None
+    ) -> None:
+        """A primary; with ``replica_of`` (a port) its replica; ``sentinel_config``: a sentinel."""
         executable = shutil.which("redis-server")
         if executable is None:
             raise pytest.UsageError(
                 "the tests need redis-server on the PATH (apt install redis-server)"
             )
         self.executable = executable
+        self.replica_of = replica_of
+        self.sentinel_config = sentinel_config
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.directory = tempfile.mkdtemp(prefix="redis-")
         self.start()
 
     def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                *(self.executable, "--port", str(self.port), "--bind", "127.0.0.1"),
-                *("--dir", self.directory, "--save", "", "--appendonly", "no"),
-            ],
-            stdout=subprocess.DEVNULL,
-        )
+        command = [self.executable, "--port", str(self.port), "--bind", "127.0.0.1"]
+        if self.sentinel_config is not None:
+            # Sentinel keeps what it learns in its configuration file.
+            command[1:1] = [str(self.sentinel_config), "--sentinel"]
+        else:
+            command += ["--dir", self.directory, "--save", "", "--appendonly", "no"]
+        if self.replica_of is not None:
+            command += ["--replicaof", "127.0.0.1", str(self.replica_of)]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
         wait_for(lambda: ping_redis(self.port), 10, "redis-server did not answer PING")
 
     def stop(self) -> None:
-        self.process.terminate()
+        if self.process.poll() is None:
+            self.process.terminate()
         self.process.wait(timeout=10)
 
     def remove(self) -> None:
         self.stop()
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+# Redis Sentinel (ReplicatedRedis): the name its sentinels know the primary by.
+PRIMARY_NAME = "main"
+# The sentinels count a primary as down after this long without an answer.
+DOWN_AFTER_MS = 1000
+
+
+class ReplicatedRedis:
+    """A primary, a replica of it, and three sentinels watching them, on loopback."""
+
+    def __init__(self, directory: Path) -> None:
+        self.primary = RedisServer()
+        self.replica = RedisServer(replica_of=self.primary.port)
+        self.sentinels = [self._start_sentinel(directory / f"sentinel-{n}.conf") for n in range(3)]
+        wait_for(self._ready_to_fail_over, 30, "the sentinels never saw the replica and each other")
+
+    def _start_sentinel(self, config: Path) -> RedisServer:
+        config.write_text(
+            f"sentinel monitor {PRIMARY_NAME} 127.0.0.1 {self.primary.port} 2\n"
+            f"sentinel down-after-milliseconds {PRIMARY_NAME} {DOWN_AFTER_MS}\n"
+            f"sentinel failover-timeout {PRIMARY_NAME} 10000\n"
+        )
+        return RedisServer(sentinel_config=config)
+
+    def _ready_to_fail_over(self) -> bool:
+        """Every sentinel knows the replica and the two other sentinels: a failover can start."""
+        for sentinel in self.sentinels:
+            client = redis.Redis(port=sentinel.port)
+            replicas = client.sentinel_slaves(PRIMARY_NAME)
+            others = client.sentinel_sentinels(PRIMARY_NAME)
+            if not (isinstance(replicas, list) and isinstance(others, list)):  # typed: or a bool
+                return False
+            if len(others) != 2 or [r["master-link-status"] for r in replicas] != ["ok"]:
+                return False
+        return True
+
+    @property
+    def environment(self) -> dict[str, str]:
+        """What points the project at the sentinels; REDIS_URL's host is not used."""
+        return {
+            "REDIS_URL": "redis://unused-with-sentinels/0",
+            "REDIS_SENTINELS": ",".join(f"127.0.0.1:{s.port}" for s in self.sentinels),
+            "REDIS_SENTINEL_MASTER": PRIMARY_NAME,
+        }
+
+    def client(self) -> redis.Redis:
+        """A client of the test's own for whichever server is the primary now."""
+        addresses = [("127.0.0.1", s.port) for s in self.sentinels]
+        client: redis.Redis = Sentinel(addresses, socket_timeout=1).master_for(
+            PRIMARY_NAME, decode_responses=True
+        )
+        return client
+
+    def remove(self) -> None:
+        for server in [*self.sentinels, self.replica, self.primary]:
+            server.remove()
 
 
 def hands_out_tests_only(config: pytest.Config) -> bool:

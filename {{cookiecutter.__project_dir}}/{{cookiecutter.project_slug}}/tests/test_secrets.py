@@ -66,6 +66,23 @@ def test_celery_report_shows_no_secret(acl_redis_url):
     assert leaked(result.stdout + result.stderr) == []
 
 
+def test_celery_report_shows_no_secret_with_redis_sentinel(acl_redis_url):
+    sentinel_password = "sentinels-own-secret"
+    result = run(
+        *(sys.executable, "-m", "celery", "-A", APP, "report"),
+        REDIS_URL=acl_redis_url,
+        REDIS_SENTINELS="127.0.0.1:26379",
+        REDIS_SENTINEL_MASTER="main",
+        REDIS_SENTINEL_PASSWORD=sentinel_password,
+        **SECRETS,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "sentinel://127.0.0.1:26379/0" in result.stdout
+    assert leaked(result.stdout + result.stderr) == []
+    assert sentinel_password not in result.stdout + result.stderr
+
+
 def test_worker_results_and_beat_use_an_acl_login_and_inspect_conf_shows_no_secret(
     acl_redis_url, start_worker, start_beat, tmp_path
 ):

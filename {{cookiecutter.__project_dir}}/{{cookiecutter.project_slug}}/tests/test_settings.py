@@ -135,6 +135,11 @@ def test_accepts_redis_urls(url):
         ("FLOWER_PORT", "70000"),
         ("FLOWER_PORT", "abc"),
         ("FLOWER_PORT", "0"),
+        # Redis Sentinel: addresses, and both variables or neither.
+        ("REDIS_SENTINELS", "sentinel-1:26379,sentinel-2:port"),
+        ("REDIS_SENTINELS", "redis://sentinel-1:26379"),
+        ("REDIS_SENTINELS", "sentinel-1:26379"),  # which primary?
+        ("REDIS_SENTINEL_MASTER", "main"),  # asking which sentinels?
     ],
 )
 def test_refuses_a_malformed_value_naming_the_variable(variable, value):
@@ -143,6 +148,38 @@ def test_refuses_a_malformed_value_naming_the_variable(variable, value):
 
     assert error.value.variable == variable
     assert str(error.value).startswith(f"Invalid environment variable {variable}: ")
+
+
+def test_reads_redis_sentinels():
+    settings = Settings.from_environ(
+        {
+            "REDIS_SENTINELS": "sentinel-1:26380, [::1]:26381,sentinel-3",
+            "REDIS_SENTINEL_MASTER": "main",
+            "REDIS_SENTINEL_PASSWORD": "sentinels-own",
+        }
+    )
+
+    assert settings.redis_sentinels is not None
+    assert settings.redis_sentinels.addresses == (
+        ("sentinel-1", 26380),
+        ("::1", 26381),
+        ("sentinel-3", 26379),
+    )
+    assert settings.redis_sentinels.primary_name == "main"
+    assert settings.redis_sentinels.password == "sentinels-own"
+
+
+def test_refuses_tls_with_redis_sentinels():
+    with pytest.raises(SettingsError) as error:
+        Settings.from_environ(
+            {
+                "REDIS_URL": "rediss://cache.example.com:6380/0",
+                "REDIS_SENTINELS": "sentinel-1:26379",
+                "REDIS_SENTINEL_MASTER": "main",
+            }
+        )
+
+    assert error.value.variable == "REDIS_URL"
 
 
 def test_refuses_a_state_dir_that_is_a_file(tmp_path):
