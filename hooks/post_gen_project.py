@@ -23,6 +23,7 @@ from pathlib import Path
 USE_FLOWER = {{ cookiecutter.use_flower }}
 USE_DOCKER = {{ cookiecutter.use_docker }}
 USE_HEROKU = {{ cookiecutter.use_heroku }}
+USE_KUBERNETES = {{ cookiecutter.use_kubernetes }}
 CI = {{ cookiecutter.ci | tojson }}
 WEB_FRAMEWORK = {{ cookiecutter.web_framework | tojson }}
 DJANGO = WEB_FRAMEWORK == "django"
@@ -31,6 +32,7 @@ SCHEDULER = {{ cookiecutter.scheduler | tojson }}
 SCHEDULERS = list({{ cookiecutter._schedulers | tojson }})
 PACKAGE = {{ cookiecutter.project_slug | tojson }}
 TESTS = f"{PACKAGE}/tests"
+KUBERNETES = "deploy/kubernetes"
 
 # Variables of .env.example that hold a secret: each render gets its own.
 SECRET_VARIABLES = (
@@ -90,8 +92,16 @@ def unselected_paths() -> Iterator[str]:
     """The files of every option that is turned off."""
     if not USE_FLOWER:
         yield from FLOWER_ONLY
+        if USE_KUBERNETES:
+            yield f"{KUBERNETES}/flower.yaml"
+    if not USE_KUBERNETES:
+        yield "deploy"
+    elif not DJANGO:
+        yield f"{KUBERNETES}/migrate-job.yaml"
     if not USE_DOCKER:
-        yield from ("Dockerfile", ".dockerignore", "compose.yaml")
+        yield "compose.yaml"
+    if not (USE_DOCKER or USE_KUBERNETES):  # Kubernetes runs the image too
+        yield from ("Dockerfile", ".dockerignore")
     if not USE_HEROKU:
         yield "Procfile"
     if CI != "github":
@@ -149,9 +159,25 @@ def write_env_file(project: Path) -> None:
     env_file.chmod(0o600)
 
 
+def write_kubernetes_secrets(project: Path) -> None:
+    """Copy secrets.env.example to secrets.env, with a fresh value for each ``<NAME>`` in it.
+
+    A value that holds another (REDIS_URL holds REDIS_PASSWORD) gets the same one.
+    """
+    folder = project / KUBERNETES
+    text = (folder / "secrets.env.example").read_text()
+    for name in SECRET_VARIABLES:
+        text = text.replace(f"<{name}>", secrets.token_hex(32))
+    secrets_file = folder / "secrets.env"
+    secrets_file.write_text(text)
+    secrets_file.chmod(0o600)
+
+
 if __name__ == "__main__":
     project = Path.cwd()
     remove_unselected_files(project)
     choose_variants(project)
     choose_lock(project)
     write_env_file(project)
+    if USE_KUBERNETES:
+        write_kubernetes_secrets(project)

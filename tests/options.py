@@ -65,16 +65,41 @@ def scheduler_defaults() -> dict[str, dict[str, str]]:
     return renders
 
 
+def default_yes_no(option: str) -> str:
+    """A yes/no option's default, as answered on the command line: "y" or "n"."""
+    return "y" if COOKIECUTTER_JSON[option] else "n"
+
+
+def kubernetes_renders() -> dict[str, dict[str, str]]:
+    """The renders with Kubernetes manifests the tests check, as answers, by name.
+
+    One per thing that changes the manifests: the flavour (Django adds the
+    migrate Job and its secrets) and Flower; the last without compose and
+    Heroku, as a team that deploys on Kubernetes alone would answer.
+    """
+    return {
+        "kubernetes": {"use_kubernetes": "y"},
+        "kubernetes-django": {**flavour_defaults()["django"], "use_kubernetes": "y"},
+        "kubernetes-bare": {
+            "use_kubernetes": "y",
+            "use_flower": "n",
+            "use_docker": "n",
+            "use_heroku": "n",
+        },
+    }
+
+
 def every_combination():
     """Answers for every combination of the options that change what is rendered."""
     for answers in flavours_and_schedulers().values():
-        for flower, docker, heroku, ci in itertools.product(
-            YES_NO, YES_NO, YES_NO, COOKIECUTTER_JSON["ci"]
+        for flower, docker, heroku, kubernetes, ci in itertools.product(
+            YES_NO, YES_NO, YES_NO, YES_NO, COOKIECUTTER_JSON["ci"]
         ):
             yield {
                 **answers,
                 "use_flower": flower,
                 "use_docker": docker,
                 "use_heroku": heroku,
+                "use_kubernetes": kubernetes,
                 "ci": ci,
             }

@@ -7,13 +7,22 @@ from pathlib import Path
 
 import pytest
 from conftest import ruff, template_leftovers, tool
-from options import SCHEDULERS, chosen_scheduler, flavours_and_schedulers
+from options import (
+    SCHEDULERS,
+    chosen_scheduler,
+    default_yes_no,
+    flavours_and_schedulers,
+    kubernetes_renders,
+)
 
 OPTION_FILES = {
     "use_flower": ["flowerconfig.py"],
-    "use_docker": ["Dockerfile", ".dockerignore", "compose.yaml"],
+    "use_docker": ["compose.yaml"],
     "use_heroku": ["Procfile"],
+    "use_kubernetes": ["deploy/kubernetes"],
 }
+# The image's files: compose builds it, and Kubernetes runs it.
+IMAGE_FILES = ["Dockerfile", ".dockerignore"]
 
 RENDERS = {
     "default": {},
@@ -28,6 +37,8 @@ RENDERS = {
     "paris": {"timezone": "Europe/Paris"},
     "longest-slug": {"project_slug": "nightly_maintenance_for_acme_ltd"},
     **flavours_and_schedulers(),
+    "kubernetes": kubernetes_renders()["kubernetes"],
+    "kubernetes-bare": kubernetes_renders()["kubernetes-bare"],
     "django-bare": {
         "web_framework": "django",
         "use_flower": "n",
@@ -93,10 +104,15 @@ def test_shell_scripts_parse(rendered):
 
 def test_has_the_files_of_selected_options_only(rendered):
     answers, project = rendered
+
+    def selected(option):
+        return answers.get(option, default_yes_no(option)) == "y"
+
     for option, paths in OPTION_FILES.items():
-        selected = answers.get(option, "y") == "y"
         for path in paths:
-            assert (project / path).exists() == selected, f"{path} with {option}={selected}"
+            assert (project / path).exists() == selected(option), f"{path} with {option}"
+    for path in IMAGE_FILES:
+        assert (project / path).exists() == (selected("use_docker") or selected("use_kubernetes"))
     assert (project / ".github/workflows/ci.yml").exists() == (
         answers.get("ci", "github") == "github"
     )

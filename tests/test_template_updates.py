@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import TEMPLATE, rendered_project, tool
-from options import flavours_and_schedulers
+from options import flavours_and_schedulers, kubernetes_renders
 
 # Every file a render of the template has had, by its path in a default-named
 # project: each flavour and scheduler, with every option that adds files.
 GENERATED_FILES = Path(__file__).parent / "generated_files.txt"
-RENDERS = list(flavours_and_schedulers().values())
+RENDERS = [*flavours_and_schedulers().values(), *kubernetes_renders().values()]
 
 # Commits in the throwaway repositories, with no git configuration needed.
 GIT_IDENTITY = {

@@ -201,6 +201,7 @@ def test_heroku_runs_the_django_site_and_migrates_on_release(rendered):
 # sessions, Python's and the tools' leftovers.
 LOCAL_STATE = [
     ".env",
+    "deploy/kubernetes/secrets.env",
     "monitoring/metrics_password",
     "state/celerybeat-schedule",
     "state/dev-session.env",

@@ -53,9 +53,9 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.lock import Lock
 
-from . import ledger
+from . import ledger, liveness
 from .beat_schedule import HEARTBEAT_ENTRY
-from .redis_client import HEARTBEAT_KEY, get_redis, key
+from .redis_client import HEARTBEAT_KEY, get_redis, key, wait_for_replica
 from .run_events import sent_by_beat
 from .settings import settings
 from .timetable import due_time
@@ -119,6 +119,7 @@ def wait_until_leader() -> tuple[Lock, int]:
         try:
             if lock.acquire(blocking=False):
                 term = client.incr(LEADER_TERM_KEY)
+                wait_for_replica(client, "the leader lock")
                 logger.info("This beat is the leader: it holds %s and sends", LEADER_LOCK_KEY)
                 return lock, term
             reason = "standby"
@@ -139,6 +140,7 @@ def wait_until_leader() -> tuple[Lock, int]:
             else:
                 logger.warning("This beat cannot take the leader lock yet: %s", reason)
             waiting_for = reason
+        liveness.beat_loop_turned(STANDBY_POLL_SECONDS)
         time.sleep(STANDBY_POLL_SECONDS)
 
 
@@ -237,6 +239,12 @@ class LeaderOnlyScheduler(Scheduler):
             self._leader_lock, self._leader_term = wait_until_leader()
 
     def tick(self, *args: Any, **kwargs: Any) -> float:
+        # Signed at the end: a tick that never returns leaves no sign (``liveness``).
+        sleeps_for = self._leader_tick(*args, **kwargs)
+        liveness.beat_loop_turned(sleeps_for)
+        return sleeps_for
+
+    def _leader_tick(self, *args: Any, **kwargs: Any) -> float:
         if not settings.beat_leader_lock:
             return super().tick(*args, **kwargs)
         if self._leader_lock is None:
@@ -289,9 +297,12 @@ class LeaderOnlyScheduler(Scheduler):
         if advance:
             entry = reserve(self, entry)
         self.record_run(entry)
+        sending = sent_by_beat(entry, due_at)
+        # Beat runs in one thread, so its client's pool holds one connection:
+        # the lock's renewal and both records of the run went through it.
+        wait_for_replica(get_redis(), f"the run of {entry.name} about to be sent")
         # Keywords: sentry-sdk's beat monitoring wraps this with a function
         # that takes the entry as the only positional argument.
-        sending = sent_by_beat(entry, due_at)
         return super().apply_async(sending, producer=producer, advance=False, **kwargs)
 
     def record_run(self, entry: ScheduleEntry) -> None:
@@ -314,6 +325,7 @@ class LeaderOnlyScheduler(Scheduler):
         led_since = term is not None and int(term) != self._leader_term
         if not led_since and lock.acquire(blocking=False):
             self._leader_term = client.incr(LEADER_TERM_KEY)
+            wait_for_replica(client, "the leader lock")
             logger.warning(
                 "The leader lock %s expired under this beat (Redis was away, or the beat "
                 "was paused); no other beat led since, so this beat leads on",

@@ -14,7 +14,7 @@ from typing import Any
 from celery import Celery
 from celery.signals import setup_logging
 
-from . import activity, run_events
+from . import activity, liveness, run_events
 from .sentry import start_sentry
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", f"{__package__}.django_settings")
@@ -38,3 +38,4 @@ def use_django_logging(**_: Any) -> None:
 start_sentry()
 activity.record_task_outcomes()
 run_events.watch_runs()
+liveness.sign_worker_loop(app)

@@ -1,14 +1,18 @@
 """Is the project alive? ``python -m {{ cookiecutter.project_slug }}.health``
 
-The checks: ``redis`` answers (always checked); ``beat`` sent a heartbeat,
-and a worker ran one (``heartbeat``), within HEARTBEAT_MAX_AGE seconds; a
-worker answers a ping (``workers``); no schedule entry is overdue or
-failing, by the run ledger (``jobs``). Name the checks to run after the
-command; by default they are ``beat heartbeat``. ``jobs`` is a check of its
-own, never part of a container's liveness: a failing job must not get a
-healthy worker restarted. Prints one JSON object with
-each check, its value and whether it passed, and exits 0 when healthy, 1
-when not, 2 on a usage error. It never hangs:
+The checks: ``redis`` answers (always checked; with Redis Sentinel it names
+the primary it reached); ``beat`` sent a heartbeat, and a worker ran one
+(``heartbeat``), within HEARTBEAT_MAX_AGE seconds; a worker answers a ping
+(``workers``); no schedule entry is overdue or failing, by the run ledger
+(``jobs``). Name the checks to run after the command; by default they are
+``beat heartbeat``. ``jobs`` is a check of its own, never part of a
+container's liveness: a failing job must not get a healthy worker
+restarted. ``beat-loop`` and ``worker-loop`` ask whether *this* container's
+beat or worker still turns its loop (``liveness``): they read a file, not
+Redis, and are run on their own, as liveness probes.
+
+Prints one JSON object with each check, its value and whether it passed,
+and exits 0 when healthy, 1 when not, 2 on a usage error. It never hangs:
 with Redis down it answers "unhealthy" within a couple of seconds, which is
 what container healthchecks and outside monitors need.
 """
@@ -23,10 +27,19 @@ from typing import NotRequired, TypeAlias, TypedDict
 
 import redis
 
-from .redis_client import HEARTBEAT_KEY, QUICK_TIMEOUT_SECONDS, quick_redis, text
+from . import liveness
+from .redis_client import (
+    HEARTBEAT_KEY,
+    QUICK_TIMEOUT_SECONDS,
+    primary_address,
+    quick_redis,
+    text,
+)
 from .settings import settings
 
-CHECKS = ("beat", "heartbeat", "workers", "jobs")
+# The checks of this container's own process, by their name (see ``liveness``).
+LOOP_CHECKS = {"beat-loop": liveness.BEAT, "worker-loop": liveness.WORKER}
+CHECKS = ("beat", "heartbeat", "workers", "jobs", *LOOP_CHECKS)
 DEFAULT_CHECKS = ("beat", "heartbeat")
 
 
@@ -35,6 +48,7 @@ class Check(TypedDict):
 
     ok: bool
     error: NotRequired[str]
+    primary: NotRequired[str]
     age_seconds: NotRequired[float]
     max_age_seconds: NotRequired[int]
     worker: NotRequired[str]
@@ -64,9 +78,13 @@ def _age_check(timestamp: str | bytes | None, never_message: str) -> Check:
 
 
 def check_redis_and_heartbeat(client: redis.Redis) -> Checks:
-    """Redis answers; beat sent, and a worker ran, a heartbeat within HEARTBEAT_MAX_AGE."""
+    """Redis answers; beat sent, and a worker ran, a heartbeat within HEARTBEAT_MAX_AGE.
+
+    With Redis Sentinel, ``redis`` also says which server is the primary now.
+    """
     try:
         sent_at, ran_at, worker = client.hmget(HEARTBEAT_KEY, ["sent_at", "ran_at", "worker"])
+        primary = primary_address(client)
     except redis.RedisError as exc:
         return {
             "redis": {"ok": False, "error": str(exc) or type(exc).__name__},
@@ -76,8 +94,11 @@ def check_redis_and_heartbeat(client: redis.Redis) -> Checks:
     heartbeat = _age_check(ran_at, "no worker has run a heartbeat yet")
     if worker:
         heartbeat["worker"] = text(worker)
+    reached: Check = {"ok": True}
+    if primary:
+        reached["primary"] = primary
     return {
-        "redis": {"ok": True},
+        "redis": reached,
         "beat": _age_check(sent_at, "beat has not sent a heartbeat yet"),
         "heartbeat": heartbeat,
     }
@@ -115,6 +136,25 @@ def check_jobs(client: redis.Redis) -> Check:
     }
 
 
+def check_loop(process: str) -> Check:
+    """This container's ``process`` (beat or worker) left its last sign of life in time."""
+    sign = liveness.last_sign(process)
+    if sign is None:
+        return {"ok": False, "error": f"no {process} loop has come round here yet"}
+    now = time.time()
+    return {
+        "ok": now <= sign.overdue_after,
+        "age_seconds": round(now - sign.left_at, 1),
+        "max_age_seconds": round(sign.overdue_after - sign.left_at),
+    }
+
+
+def report(checks: Checks) -> int:
+    healthy = all(check["ok"] for check in checks.values())
+    print(json.dumps({"healthy": healthy, "checks": checks}, sort_keys=True))
+    return 0 if healthy else 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog=f"python -m {__package__}.health", description=__doc__.splitlines()[0]
@@ -130,6 +170,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown check {unknown[0]!r}; choose from {', '.join(CHECKS)}")
     selected = args.checks or DEFAULT_CHECKS
+    loops = [name for name in selected if name in LOOP_CHECKS]
+    if loops:
+        if len(loops) != len(selected):
+            parser.error(f"{', '.join(LOOP_CHECKS)} are checked on their own, without Redis")
+        return report({name: check_loop(LOOP_CHECKS[name]) for name in loops})
 
     client = quick_redis()
     found = check_redis_and_heartbeat(client)
@@ -138,9 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         checks["workers"] = check_workers() if found["redis"]["ok"] else REDIS_UNREACHABLE
     if "jobs" in selected:
         checks["jobs"] = check_jobs(client) if found["redis"]["ok"] else REDIS_UNREACHABLE
-    healthy = all(check["ok"] for check in checks.values())
-    print(json.dumps({"healthy": healthy, "checks": checks}, sort_keys=True))
-    return 0 if healthy else 1
+    return report(checks)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from celery.beat import ScheduleEntry
 from django.db import DatabaseError, connection
 from django_celery_beat.schedulers import DatabaseScheduler, ModelEntry
 
+from . import liveness
 from .beat_leader import LeaderOnlyScheduler, heartbeat_continues_from
 from .beat_schedule import HEARTBEAT_ENTRY
 from .unapplied_migrations import count_unapplied_migrations
@@ -45,6 +46,7 @@ def wait_for_migrations() -> None:
             logger.warning("Beat is waiting: %s", detail)
             reported = reason
         connection.close()
+        liveness.beat_loop_turned(MIGRATION_POLL_SECONDS)
         time.sleep(MIGRATION_POLL_SECONDS)
 
 
