@@ -109,6 +109,9 @@ def tick_with_every_entry_overdue(scheduler):
 
 
 def test_a_scheduler_that_took_the_lock_sends(redis):
+    # As beat does at start: the task modules, the heartbeat's among them,
+    # whose handler records each heartbeat sent.
+    app.loader.import_default_modules()
     scheduler = LeaderScheduler(app=app)
     try:
         tick_with_every_entry_overdue(scheduler)
