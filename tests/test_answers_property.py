@@ -32,8 +32,8 @@ or are too long for a file name, discarded with ``assume``. NUL and lone
 surrogates are not generated either: a command line cannot carry them.
 
 The examples are the same on every run (``derandomize``, no example
-database), so CI never goes red on a new random case: 40 examples for names
-and slugs and 30 for time zones, plus the 3 and 1 ``@example`` cases, each a
+database), so CI never goes red on a new random case: 25 examples for names
+and slugs and 15 for time zones, plus the 3 and 1 ``@example`` cases, each a
 render of about a second.
 """
 
@@ -193,7 +193,7 @@ def check_render(output_dir, answers):
         event(f"refused: {check_refusal(answers, result)}")
 
 
-@settings(REPRODUCIBLE, max_examples=40)
+@settings(REPRODUCIBLE, max_examples=25)
 @given(name=NAMES, slug=SLUGS, framework=st.sampled_from(["none", "django"]))
 # Cookiecutter makes the project folder before the hook runs, and deletes it
 # when the hook refuses. Named by the slug, OUTPUT/a/.. was the output folder
@@ -213,7 +213,7 @@ def test_names_and_slugs(tmp_path_factory, name, slug, framework):
     check_render(output_dir, answers)
 
 
-@settings(REPRODUCIBLE, max_examples=30)
+@settings(REPRODUCIBLE, max_examples=15)
 @given(timezone=TIMEZONES)
 # A region is a folder of the tzdata package: zoneinfo raises IsADirectoryError,
 # which the hook let through as a traceback.
