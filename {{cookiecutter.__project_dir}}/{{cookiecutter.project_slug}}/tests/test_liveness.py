@@ -110,16 +110,20 @@ def test_a_beat_whose_tick_hangs_fails_its_probe_while_its_process_lives(
 def test_a_worker_busy_with_a_long_task_keeps_passing_its_probe(
     redis, start_celery: StartCelery, tmp_path
 ):
+    # A queue of its own: the session's worker, on the same Redis, would
+    # take the task from the default one, and not know it.
+    queue = "liveness-test"
     worker = start_celery(
         "worker",
         "--concurrency=1",
         "--without-gossip",
         "--without-mingle",
+        f"--queues={queue}",
         app=LIVENESS_APP,
         STATE_DIR=str(tmp_path),
     )
     wait_for(lambda: worker_is_ready(worker), 30, worker.log)
-    result = app.send_task(f"{LIVENESS_APP}.hold", args=[5])
+    result = app.send_task(f"{LIVENESS_APP}.hold", args=[5], queue=queue)
     wait_for(lambda: result.state == "STARTED", 10, worker.log)
     signed_at_start = sign_left_at("worker", tmp_path)
 
