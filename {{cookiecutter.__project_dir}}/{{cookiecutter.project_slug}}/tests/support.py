@@ -278,6 +278,11 @@ class ReplicatedRedis:
             "REDIS_SENTINEL_MASTER": PRIMARY_NAME,
         }
 
+    def server_at(self, address: str) -> RedisServer:
+        """The primary or the replica, by its address (``127.0.0.1:PORT``)."""
+        (server,) = [s for s in (self.primary, self.replica) if address.endswith(f":{s.port}")]
+        return server
+
     def client(self) -> redis.Redis:
         """A client of the test's own for whichever server is the primary now."""
         addresses = [("127.0.0.1", s.port) for s in self.sentinels]
