@@ -18,6 +18,7 @@ what container healthchecks and outside monitors need.
 """
 
 import argparse
+import gc
 import json
 import sys
 import time
@@ -187,4 +188,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_code = main()
+    gc.freeze()  # no collection at exit through the imports' objects (see schedule.py)
+    sys.exit(exit_code)

@@ -2,9 +2,12 @@
 
 The schedule command, ``health jobs`` and the metrics endpoint all start
 here: the entries from this scheduler's store, each one's ledger summary
-(in one Redis round trip) and its status (``job_status``).
+(in two Redis round trips for them all) and its status (``job_status``).
 """
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -40,7 +43,8 @@ class Job:
 
 def all_jobs(store: ScheduleStore, now: datetime, client: redis.Redis | None = None) -> list[Job]:
     """Every entry of ``store``, by name, with its ledger summary and status at ``now``."""
-    return jobs_of(by_name(store.entries()), now, client)
+    with collector_paused():
+        return jobs_of(by_name(store.entries()), now, client)
 
 
 def by_name(entries: list[Entry]) -> list[Entry]:
@@ -54,3 +58,21 @@ def jobs_of(entries: list[Entry], now: datetime, client: redis.Redis | None = No
         Job(entry, summaries[entry.name], judge(entry, summaries[entry.name], now))
         for entry in entries
     ]
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector off for the block, which reads (or lists) every entry.
+
+    Each entry read makes a dozen objects that live on, and the collector
+    goes through every object of the process each time their number grows
+    by a quarter: a tenth of the time 10,000 entries took. They make no
+    cycles, so it would find nothing to free.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

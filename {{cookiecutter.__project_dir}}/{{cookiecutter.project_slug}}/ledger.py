@@ -35,7 +35,7 @@ from typing import Any
 
 import redis
 
-from .redis_client import get_redis, key, text_map, texts
+from .redis_client import get_redis, key, texts
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +97,23 @@ elseif outcome == 'failed' then
     redis.call('HINCRBY', entry, 'consecutive_failures', 1)
 end
 """
+
+# KEYS: entries' hashes. Returns them, in KEYS' order, as one JSON array of
+# objects: one reply, which the json module reads in C, where a reply per
+# hash cost redis-py some 15 us each to ask for and read.
+SUMMARIES_SCRIPT = """
+local hashes = {}
+for i, key in ipairs(KEYS) do
+    local fields = redis.call('HGETALL', key)
+    local hash = {}
+    for j = 1, #fields, 2 do hash[fields[j]] = fields[j + 1] end
+    hashes[i] = hash
+end
+return cjson.encode(hashes)
+"""
+# How many entries' hashes one script call reads: Redis serves nobody else
+# while a script runs, and 1,000 take it a few milliseconds.
+SUMMARIES_PER_CALL = 1000
 
 
 def entry_key(name: str) -> str:
@@ -195,15 +212,21 @@ class Summary:
 
 
 def summaries(names: Iterable[str], client: redis.Redis | None = None) -> dict[str, Summary]:
-    """Each entry's summary, in one round trip however many entries."""
+    """Each entry's summary, in two round trips however many entries.
+
+    One script call reads SUMMARIES_PER_CALL entries' hashes, and the calls
+    go in one pipeline, which first checks that Redis has the script.
+    """
     names = list(names)
-    with (client or _client()).pipeline(transaction=False) as pipe:
-        for name in names:
-            pipe.hgetall(entry_key(name))
+    client = client or _client()
+    script = client.register_script(SUMMARIES_SCRIPT)
+    with client.pipeline(transaction=False) as pipe:
+        for start in range(0, len(names), SUMMARIES_PER_CALL):
+            batch = names[start : start + SUMMARIES_PER_CALL]
+            script(keys=[entry_key(name) for name in batch], client=pipe)
         replies = pipe.execute()
-    return {
-        name: Summary.from_hash(text_map(reply)) for name, reply in zip(names, replies, strict=True)
-    }
+    hashes = [fields for reply in replies for fields in json.loads(reply)]
+    return {name: Summary.from_hash(fields) for name, fields in zip(names, hashes, strict=True)}
 
 
 def history(name: str, client: redis.Redis | None = None) -> list[dict[str, Any]]:

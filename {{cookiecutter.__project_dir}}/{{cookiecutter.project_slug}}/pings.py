@@ -12,8 +12,6 @@ follows in time. A ping that fails is logged; it never fails the run.
 import logging
 from urllib.parse import quote
 
-import httpx
-
 from .ledger import Outcome
 from .settings import ENTRY_PLACEHOLDER, settings
 
@@ -37,6 +35,10 @@ def url_for(name: str) -> str:
 
 
 def _ping(name: str, path: str, body: str = "") -> None:
+    # Imported on the first ping, not with the module: every worker, beat and
+    # command imports this one, and only a project with pings needs httpx.
+    import httpx
+
     url = url_for(name) + path
     try:
         httpx.post(url, content=body.encode(), timeout=TIMEOUT_SECONDS).raise_for_status()

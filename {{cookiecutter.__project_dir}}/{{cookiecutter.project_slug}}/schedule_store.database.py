@@ -5,34 +5,84 @@ a running beat reloads within its loop interval, without a restart.
 """
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple, Protocol
 
 from celery import Celery
 from celery.schedules import BaseSchedule
 from django.db import DatabaseError, close_old_connections, transaction
-from django.db.models import QuerySet
-from django_celery_beat.models import PeriodicTask
+from django.db.models import F, QuerySet
+from django_celery_beat.models import (
+    ClockedSchedule,
+    CrontabSchedule,
+    IntervalSchedule,
+    PeriodicTask,
+    SolarSchedule,
+)
 
 from .beat_schedule import MONITORING
 from .entries import ChangeRefused, Entry, LastRun, Monitoring, StoreUnavailable, UnknownEntry
 from .schedule_sync import stored_schedule
 
-# A PeriodicTask's schedule is in one of these rows.
-SCHEDULE_ROWS = ("interval", "crontab", "solar", "clocked")
-# What as_entry reads of a PeriodicTask, besides its schedule and monitoring.
-ENTRY_COLUMNS = (
-    "name",
-    "task",
-    "args",
-    "kwargs",
-    "enabled",
-    "last_run_at",
-    "date_changed",
-    "expire_seconds",
-)
+# A PeriodicTask's schedule is a row of one of these, the first it names (as
+# its ``scheduler`` picks it), by the column that holds the row's id.
+ScheduleRow = IntervalSchedule | CrontabSchedule | SolarSchedule | ClockedSchedule
+SCHEDULE_MODELS: dict[str, type[ScheduleRow]] = {
+    "interval_id": IntervalSchedule,
+    "crontab_id": CrontabSchedule,
+    "solar_id": SolarSchedule,
+    "clocked_id": ClockedSchedule,
+}
+
+
+class TaskColumns(Protocol):
+    """What an Entry is made of, of a PeriodicTask: a model object's or a listed row's."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def task(self) -> str: ...
+
+    @property
+    def args(self) -> str: ...
+
+    @property
+    def kwargs(self) -> str: ...
+
+    @property
+    def enabled(self) -> bool: ...
+
+    @property
+    def last_run_at(self) -> datetime | None: ...
+
+    @property
+    def date_changed(self) -> datetime: ...
+
+    @property
+    def expire_seconds(self) -> int | None: ...
+
+
+class ListedTask(NamedTuple):
+    """A PeriodicTask as the store lists it: its columns, its monitoring's, its schedule's id."""
+
+    name: str
+    task: str
+    args: str
+    kwargs: str
+    enabled: bool
+    last_run_at: datetime | None
+    date_changed: datetime
+    expire_seconds: int | None
+    # The task's EntryMonitoring, None where it has none or leaves a field blank.
+    grace_seconds: int | None
+    failing_after: int | None
+    interval_id: int | None
+    crontab_id: int | None
+    solar_id: int | None
+    clocked_id: int | None
 
 
 @contextmanager
@@ -56,22 +106,15 @@ class DatabaseStore:
 
     def entries(self) -> list[Entry]:
         with _database_errors():
-            tasks = list(_with_monitoring().order_by("name"))
-        # Entries share schedule rows (the admin and sync_periodic_tasks reuse
-        # them): each row's Celery schedule is built once, not once per entry.
-        schedules: dict[tuple[type, int], BaseSchedule] = {}
-        entries = []
-        for task in tasks:
-            row = (type(task.scheduler), task.scheduler.pk)
-            if row not in schedules:
-                schedules[row] = task.schedule
-            entries.append(as_entry(task, schedules[row]))
-        return entries
+            tasks = _listed_tasks(PeriodicTask.objects.order_by("name"))
+            schedules = _schedules(tasks)
+        return [_listed_entry(task, schedules) for task in tasks]
 
     def find(self, name: str) -> Entry | None:
         with _database_errors():
-            task = _with_monitoring().filter(name=name).first()
-            return None if task is None else as_entry(task)
+            tasks = _listed_tasks(PeriodicTask.objects.filter(name=name))
+            schedules = _schedules(tasks)
+        return _listed_entry(tasks[0], schedules) if tasks else None
 
     def add(
         self, name: str, task: str, schedule: BaseSchedule, args: list[Any], kwargs: dict[str, Any]
@@ -111,27 +154,58 @@ class DatabaseStore:
         ]
 
 
-def _with_monitoring() -> "QuerySet[PeriodicTask]":
-    # Only the columns an Entry is made of; each row's monitoring in the same
-    # query; the schedule rows in one query each, one object per row that the
-    # entries share (one query per entry otherwise, some 8 s for 10,000).
-    return (
-        PeriodicTask.objects.only(*ENTRY_COLUMNS, *SCHEDULE_ROWS, "monitoring")
-        .select_related("monitoring")
-        .prefetch_related(*SCHEDULE_ROWS)
-    )
+def _listed_tasks(tasks: "QuerySet[PeriodicTask]") -> list[ListedTask]:
+    """The tasks' columns, each task's monitoring in the same query.
+
+    Rows, not model objects: making 10,000 PeriodicTasks (and fetching their
+    schedules through them) took longer than the rest of the listing.
+    """
+    rows = tasks.annotate(
+        grace_seconds=F("monitoring__grace_seconds"),
+        failing_after=F("monitoring__failing_after"),
+    ).values_list(*ListedTask._fields)
+    return [ListedTask._make(row) for row in rows]
 
 
-def monitoring_of(task: PeriodicTask) -> Monitoring:
-    """What the admin sets for the task, field by field, else what the code sets."""
-    code = MONITORING.get(task.name, Monitoring())
-    set_here = getattr(task, "monitoring", None)
-    if set_here is None:
-        return code
-    grace = set_here.grace_seconds
+def _schedule_row(task: ListedTask) -> tuple[str, int]:
+    """Which schedule row the task runs on: the column that names it, and its id."""
+    for column in SCHEDULE_MODELS:
+        row_id = getattr(task, column)
+        if row_id is not None:
+            return column, row_id
+    raise ValueError(f"the periodic task {task.name!r} has no schedule")
+
+
+def _schedules(tasks: Iterable[ListedTask]) -> dict[tuple[str, int], BaseSchedule]:
+    """The Celery schedule of each schedule row the tasks run on, by ``_schedule_row``.
+
+    Entries share schedule rows (the admin and sync_periodic_tasks reuse
+    them): each row is read in one query per kind and its schedule built
+    once, not once per entry.
+    """
+    wanted: dict[str, set[int]] = {column: set() for column in SCHEDULE_MODELS}
+    for task in tasks:
+        column, row_id = _schedule_row(task)
+        wanted[column].add(row_id)
+    return {
+        (column, row_id): row.schedule
+        for column, row_ids in wanted.items()
+        if row_ids
+        for row_id, row in SCHEDULE_MODELS[column].objects.in_bulk(row_ids).items()
+    }
+
+
+def _listed_entry(task: ListedTask, schedules: dict[tuple[str, int], BaseSchedule]) -> Entry:
+    monitoring = monitoring_of(task.name, task.grace_seconds, task.failing_after)
+    return _entry(task, schedules[_schedule_row(task)], monitoring)
+
+
+def monitoring_of(name: str, grace_seconds: int | None, failing_after: int | None) -> Monitoring:
+    """What the admin sets for the task (None: a field left blank), else what the code sets."""
+    code = MONITORING.get(name, Monitoring())
     return Monitoring(
-        grace=code.grace if grace is None else timedelta(seconds=grace),
-        failing_after=set_here.failing_after or code.failing_after,
+        grace=code.grace if grace_seconds is None else timedelta(seconds=grace_seconds),
+        failing_after=failing_after or code.failing_after,
     )
 
 
@@ -142,18 +216,28 @@ def _load(name: str) -> PeriodicTask:
         raise UnknownEntry(name) from None
 
 
-def as_entry(task: PeriodicTask, schedule: BaseSchedule | None = None) -> Entry:
-    """The task as an entry; ``schedule``, if given, is its row's schedule, built already."""
+def as_entry(task: PeriodicTask) -> Entry:
+    """The task as an entry (the admin's rows are model objects)."""
+    set_here = getattr(task, "monitoring", None)
+    monitoring = monitoring_of(
+        task.name,
+        set_here.grace_seconds if set_here else None,
+        set_here.failing_after if set_here else None,
+    )
+    return _entry(task, task.schedule, monitoring)
+
+
+def _entry(task: TaskColumns, schedule: BaseSchedule, monitoring: Monitoring) -> Entry:
     return Entry(
         name=task.name,
         task=task.task,
-        schedule=task.schedule if schedule is None else schedule,
+        schedule=schedule,
         args=json.loads(task.args or "[]"),
         kwargs=json.loads(task.kwargs or "{}"),
         enabled=task.enabled,
         last_run=LastRun(task.last_run_at),
         expires=None if task.expire_seconds is None else timedelta(seconds=task.expire_seconds),
-        monitoring=monitoring_of(task),
+        monitoring=monitoring,
         # As django-celery-beat counts a task that never ran: from its last change.
         counts_from=None if task.last_run_at else task.date_changed,
     )

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from functools import cache
 
 from celery.schedules import BaseSchedule, crontab, schedule, solar
-from cron_descriptor import ExpressionDescriptor, Options
+from celery.utils.time import remaining
 
 from .entries import LastRun
 from .typing_gaps import crontab_expression, interval_of, zone_of
@@ -34,6 +34,10 @@ def describe_crontab(when: crontab) -> str:
 @cache
 def describe_expression(expression: str) -> str:
     """Five crontab fields in words. Cached: cron-descriptor loads its wording on every call."""
+    # Imported here: ``health jobs`` reckons due times with this module, and
+    # describes no schedule.
+    from cron_descriptor import ExpressionDescriptor, Options
+
     options = Options()
     options.use_24hour_time_format = True
     return f"{ExpressionDescriptor(expression, options).get_description()} ({expression})"
@@ -86,8 +90,22 @@ CRONTAB_ANSWERS_KEPT = 10_000
 
 
 def _next_run(when: BaseSchedule, now: datetime, since: datetime) -> datetime:
-    remaining = when.remaining_estimate(since)
-    return to_the_second(now.astimezone(UTC) + remaining).astimezone(zone_of(when))
+    left = time_left(when, since, now)
+    return to_the_second(now.astimezone(UTC) + left).astimezone(zone_of(when))
+
+
+def time_left(when: BaseSchedule, since: datetime, now: datetime) -> timedelta:
+    """How long from ``now`` until ``when`` is first due after ``since``, as Celery reckons it.
+
+    For an interval, with Celery's ``remaining``, as its ``remaining_estimate``
+    does, but from ``now`` rather than from the app's clock: reading that
+    clock cost more than the rest, some 0.15 s for 10,000 entries. A
+    subclass may reckon otherwise, and is asked.
+    """
+    if type(when) is schedule:
+        start, current = when.maybe_make_aware(since), when.maybe_make_aware(now)
+        return remaining(start, interval_of(when), current, when.relative)
+    return when.remaining_estimate(since)
 
 
 def to_the_second(moment: datetime) -> datetime:

@@ -30,7 +30,7 @@ LEDGER_JOB = "_ledger_job"
 
 
 def remember_jobs(tasks: list[PeriodicTask]) -> None:
-    """Each task's Job (None without Redis), in one round trip to Redis for them all."""
+    """Each task's Job (None without Redis), in two round trips to Redis for them all."""
     try:
         jobs: list[Job | None] = list(jobs_of([as_entry(task) for task in tasks], timezone.now()))
     except RedisError:
