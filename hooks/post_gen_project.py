@@ -97,7 +97,7 @@ def unselected_paths() -> Iterator[str]:
     if not USE_KUBERNETES:
         yield "deploy"
     elif not DJANGO:
-        yield f"{KUBERNETES}/migrate-job.yaml"
+        yield from (f"{KUBERNETES}/migrate-job.yaml", f"{KUBERNETES}/web.yaml")
     if not USE_DOCKER:
         yield "compose.yaml"
     if not (USE_DOCKER or USE_KUBERNETES):  # Kubernetes runs the image too

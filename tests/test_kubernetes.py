@@ -580,5 +580,26 @@ def test_django_migrates_once_as_compose_does(rendered, resources):
     assert {"SECRET_KEY", "DATABASE_URL"} <= set(the_secret(resources))
 
 
+def test_django_serves_its_site_as_compose_does_ready_once_migrated(rendered, resources):
+    answers, project = rendered
+    deployments = of_kind(resources, "Deployment")
+    if answers.get("web_framework") != "django":
+        assert "web" not in deployments
+        return
+    compose = yaml.safe_load((project / "compose.yaml").read_text())["services"]
+    (container,) = containers(deployments["web"])
+
+    assert container["command"] == shlex.split(compose["web"]["command"])
+    # Ready when the admin answers, which it does only once migrated; and
+    # asked as through the TLS proxy, or the answer is a redirect to https.
+    ready = container["readinessProbe"]["httpGet"]
+    assert ready["path"] == "/admin/login/"
+    assert {"name": "X-Forwarded-Proto", "value": "https"} in ready["httpHeaders"]
+    settings = of_kind(resources, "ConfigMap")["settings"]["data"]
+    assert settings["BEHIND_TLS_PROXY"] == "1"
+    assert "web" in of_kind(resources, "Service")
+    assert "web" in of_kind(resources, "PodDisruptionBudget")
+
+
 def test_a_render_without_kubernetes_has_no_deploy_folder(shared_render):
     assert not (shared_render() / "deploy").exists()
