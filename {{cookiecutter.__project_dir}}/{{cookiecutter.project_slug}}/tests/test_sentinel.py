@@ -65,7 +65,7 @@ def test_worker_beat_locks_and_health_follow_a_failover(replicated_redis, start_
     worker = start_celery("worker", "--without-gossip", "--without-mingle", **environment)
     beat = start_celery("beat", **environment)
     # Until stopped below; each writes its turns with the lock as they end.
-    contend = ["contend-through-errors", "failover", "120", "0.05"]
+    contend = ["contend-through-errors", "failover", "120", "0.2"]
     turn_logs = [tmp_path / f"holder-{n}.log" for n in range(2)]
     holders = []
     for log in turn_logs:
