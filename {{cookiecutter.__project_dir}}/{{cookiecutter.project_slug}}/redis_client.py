@@ -126,9 +126,8 @@ def connect(**options: Any) -> redis.Redis:
     sentinels = settings.redis_sentinels
     if sentinels is None:
         return redis.Redis.from_url(settings.redis_url, decode_responses=True, **options)
-    sentinel_kwargs = {name: value for name, value in options.items() if name.startswith("socket_")}
-    if sentinels.password:
-        sentinel_kwargs["password"] = sentinels.password
+    socket_options = {name: value for name, value in options.items() if name.startswith("socket_")}
+    sentinel_kwargs = sentinel_options(**socket_options)["sentinel_kwargs"]
     client: redis.Redis = Sentinel(sentinels.addresses, sentinel_kwargs=sentinel_kwargs).master_for(
         sentinels.primary_name, db=REDIS_DB, decode_responses=True, **REDIS_CREDENTIALS, **options
     )
