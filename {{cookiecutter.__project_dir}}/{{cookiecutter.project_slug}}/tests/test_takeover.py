@@ -12,15 +12,14 @@ sends closer than that.
 import itertools
 import os
 import signal
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from celery import Task
 
+from .. import ledger
 from ..beat_leader import STANDBY_POLL_SECONDS
-from ..tasks.cache import cleanup_expired_cache
-from ..tasks.heartbeat import heartbeat
 from .scheduler_support import beat_app_schedule, set_last_run
 from .support import (
     BEAT_APP,
@@ -28,7 +27,6 @@ from .support import (
     WAITS_AS_STANDBY,
     ProjectProcess,
     send_times,
-    successful_runs,
     wait_for,
 )
 
@@ -43,34 +41,45 @@ def sends(beat: ProjectProcess, name: str) -> int:
     return len(send_times([beat], name))
 
 
-def sent_and_ran(beat: ProjectProcess, name: str, task: Task[Any, Any]) -> tuple[int, int]:
-    """How many runs of entry ``name`` ``beat`` has sent, and the worker ran (of ``task``)."""
-    return sends(beat, name), successful_runs(task)
+def runs_sent_by_beat(name: str) -> list[dict[str, Any]]:
+    """The runs of entry ``name`` that a beat of this test sent, as the run ledger has them.
+
+    Not every run the ledger has: the session's worker may finish a run an
+    earlier test sent just after this test emptied Redis, and the ledger
+    then holds its end without its sending.
+    """
+    return [run for run in ledger.history(name) if run.get("sent_by") == "beat"]
+
+
+def succeeded(runs: list[dict[str, Any]]) -> int:
+    return sum(run.get("outcome") == "succeeded" for run in runs)
 
 
 def kill_once_it_sent(
-    beat: ProjectProcess,
-    name: str,
-    task: Task[Any, Any],
-    since: tuple[int, int],
-    timeout: float,
+    beat: ProjectProcess, beats: list[ProjectProcess], name: str, sent_before: int, timeout: float
 ) -> datetime:
-    """SIGKILL ``beat`` once it sent a run of ``name`` beyond ``since``, and the worker ran it.
+    """SIGKILL ``beat`` once it sent a run of ``name`` beyond its first ``sent_before``.
+
+    And only once a worker ran every run of ``name`` that ``beats`` logged
+    as sent. Beat logs a send a moment before it records and publishes
+    it; a kill in that moment loses the run (or has the next leader send
+    it again), as the send rule allows, which is not what these tests are
+    about. So the beat is paused (SIGSTOP) while the logs and the ledger
+    are compared: paused with each logged run done, none is in that moment.
 
     Returns when the kill came, on the clock of the beats' log stamps.
-
-    Beat logs a send a moment before it publishes it. A kill in that moment
-    loses the run, as the send rule allows (lost, never sent twice), and is
-    not what these tests are about: here each run killed for was sent.
     """
-    sent_before, ran_before = since
-    wait_for(
-        lambda: sends(beat, name) > sent_before and successful_runs(task) > ran_before,
-        timeout,
-        beat.log,
-    )
-    os.killpg(beat.process.pid, signal.SIGKILL)
-    return datetime.now()
+    deadline = time.monotonic() + timeout
+    while True:
+        os.killpg(beat.process.pid, signal.SIGSTOP)
+        logged = len(send_times(beats, name))
+        if sends(beat, name) > sent_before and succeeded(runs_sent_by_beat(name)) == logged:
+            os.killpg(beat.process.pid, signal.SIGKILL)
+            return datetime.now()
+        os.killpg(beat.process.pid, signal.SIGCONT)
+        if time.monotonic() > deadline:
+            pytest.fail(f"{logged} sends logged, {runs_sent_by_beat(name)} run\n{beat.log()}")
+        time.sleep(0.1)
 
 
 def test_two_takeovers_by_kill_send_each_interval_run_once(redis, worker, start_beat, tmp_path):
@@ -85,20 +94,20 @@ def test_two_takeovers_by_kill_send_each_interval_run_once(redis, worker, start_
     wait_for(lambda: WAITS_AS_STANDBY in second.log(), 30, second.log)
 
     # Takeover 1: the standby, its state new, continues from the dead leader's run.
-    since = sent_and_ran(first, "heartbeat", heartbeat)
-    kills = [kill_once_it_sent(first, "heartbeat", heartbeat, since, 30)]
+    kills = [kill_once_it_sent(first, [first], "heartbeat", sends(first, "heartbeat"), 30)]
     wait_for(lambda: LEADS in second.log(), 30, second.log)
     # The first comes back as a standby, its state file as it left it.
     restarted = beat("first")
     wait_for(lambda: WAITS_AS_STANDBY in restarted.log(), 30, restarted.log)
 
     # Takeover 2: the restarted beat, its state stale, continues from the second's run.
-    since = sent_and_ran(second, "heartbeat", heartbeat)
-    kills.append(kill_once_it_sent(second, "heartbeat", heartbeat, since, EVERY_SECONDS + 10))
-    wait_for(lambda: LEADS in restarted.log(), 30, restarted.log)
-    wait_for(lambda: sends(restarted, "heartbeat"), EVERY_SECONDS + 10, restarted.log)
-
     beats = [first, second, restarted]
+    sent_before = sends(second, "heartbeat")
+    kills.append(kill_once_it_sent(second, beats, "heartbeat", sent_before, EVERY_SECONDS + 10))
+    wait_for(lambda: LEADS in restarted.log(), 30, restarted.log)
+    # The last leader stops too, once it sent, so that what was sent is all there is.
+    kills.append(kill_once_it_sent(restarted, beats, "heartbeat", 0, EVERY_SECONDS + 10))
+
     assert all(sends(beat, "heartbeat") for beat in beats)  # each led, and sent
     # None skipped: each run went out when due or, where its leader died
     # before then, once that leader's lock expired and a standby looked; give
@@ -114,8 +123,10 @@ def test_two_takeovers_by_kill_send_each_interval_run_once(redis, worker, start_
             [earlier + timedelta(seconds=EVERY_SECONDS), *(k + takeover for k in killed_between)]
         )
         assert (later - due).total_seconds() < 0.5 * EVERY_SECONDS, (sent_at, kills)
-    # And the worker ran each run sent, once.
-    wait_for(lambda: successful_runs(heartbeat) == len(sent_at), 10, lambda: f"{sent_at} sent")
+    # And a worker ran each run sent, once: a run each, each due at another time.
+    runs = runs_sent_by_beat("heartbeat")
+    assert succeeded(runs) == len(runs) == len(sent_at), (sent_at, runs)
+    assert len({run["due_at"] for run in runs}) == len(runs), runs
 
 
 def test_a_crontab_run_sent_by_a_dead_leader_is_not_sent_again(redis, worker, start_beat, tmp_path):
@@ -133,14 +144,13 @@ def test_a_crontab_run_sent_by_a_dead_leader_is_not_sent_again(redis, worker, st
     # a beat's first tick sent at once anyway: on the database scheduler it
     # is the first test that needs each run written down as it is sent.)
     set_last_run("every-minute", datetime.now(UTC) - timedelta(minutes=2))
-    since = (0, successful_runs(cleanup_expired_cache))
     leader = beat("leader")
     wait_for(lambda: LEADS in leader.log(), 30, leader.log)
     standby = beat("standby")
     wait_for(lambda: WAITS_AS_STANDBY in standby.log(), 30, standby.log)
 
     # The leader has sent the run of this minute; it dies.
-    kill_once_it_sent(leader, "every-minute", cleanup_expired_cache, since, 30)
+    kill_once_it_sent(leader, [leader], "every-minute", 0, 30)
     wait_for(lambda: LEADS in standby.log(), 30, standby.log)
     # The new leader's first ticks are where it would send it again.
     wait_for(lambda: sends(standby, "heartbeat"), EVERY_SECONDS + 10, standby.log)
