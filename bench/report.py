@@ -603,9 +603,9 @@ def ledger_throughput(throughput):
     ten_ms_task = more_worker / (off["worker_cpu_ms_per_task"] + 10)
     why = (
         f"""
-Where the target is missed, the CPU says why: a run with the header makes
-two more round trips to Redis, one script call as it starts and one as it
-ends, and the no-op task does nothing else to hide them behind. They cost
+Where the target is missed, the CPU says why: a run with the header has
+its start and end written to Redis, by the worker's writing thread, and
+the no-op task does nothing else to hide that behind. They cost
 the worker {more_worker} ms of CPU and Redis {more_redis} ms per run, beside
 the {off["worker_cpu_ms_per_task"]} ms a no-op run costs the worker without
 them. To a task that works for 10 ms they would be {ten_ms_task:.0%} of its
@@ -618,7 +618,10 @@ time, and less to a longer one.
 {throughput["tasks_per_round"]} tasks a round, median of {throughput["rounds"]} alternating rounds:
 sent with the `periodic_task_name` header, as beat sends an entry's run, so
 that the worker writes each run's start and end to the ledger; and sent
-without it (the reference), which leaves the ledger alone. Beside each rate,
+without it (the reference), which leaves the ledger alone. The worker
+writes from a thread of its own, the ends of 0.1 s in one round trip, and
+a run shorter than half a second has its start written with its end; a
+round with the header ends only once the ledger has every run. Beside each rate,
 the CPU time per task of the worker (its main and pool processes) and of
 Redis over the same rounds, less noisy than the rate on a shared machine.
 

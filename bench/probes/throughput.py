@@ -49,14 +49,23 @@ def noop_single_instance():
 """
 
 
-def seconds_for_a_round(task, options, worker):
-    """Send TASKS_PER_ROUND runs of ``task`` with ``options``; time until the worker ran them."""
+def seconds_for_a_round(task, options, worker, recorded=None):
+    """Send TASKS_PER_ROUND runs of ``task`` with ``options``; time until the worker ran them.
+
+    ``recorded``, if given, counts what else each run leaves (its record in
+    the run ledger, written a moment after the run): the round ends once
+    that has all of them too.
+    """
     before = support.successful_runs(task)
+    recorded_before = recorded() if recorded else 0
     started = time.perf_counter()
     for _ in range(TASKS_PER_ROUND):
         task.apply_async(ignore_result=True, **options)
     support.wait_for(
-        lambda: support.successful_runs(task) >= before + TASKS_PER_ROUND,
+        lambda: (
+            support.successful_runs(task) >= before + TASKS_PER_ROUND
+            and (recorded is None or recorded() >= recorded_before + TASKS_PER_ROUND)
+        ),
         300,
         lambda: (
             f"the worker did not finish {TASKS_PER_ROUND} runs of {task.name}:\n"
@@ -72,11 +81,12 @@ def redis_cpu_seconds(client):
     return cpu["used_cpu_user"] + cpu["used_cpu_sys"]
 
 
-def tasks_per_second(slug, workdir, cases):
+def tasks_per_second(slug, workdir, cases, recorded=None):
     """Each case's tasks per second, and CPU per task, median of ROUNDS alternating rounds.
 
     ``cases``: a name for each, and what it sends: the name of a task of
-    NOOP_TASKS, and the options it is sent with. Beside each rate, the CPU
+    NOOP_TASKS, and the options it is sent with; ``recorded``, by case name,
+    what else a round waits for (``seconds_for_a_round``). Beside each rate, the CPU
     time per task of the worker (its main process and its pool process) and
     of Redis over the same rounds: on a shared machine, less noisy than the
     rate, and it says where the time goes.
@@ -98,7 +108,9 @@ def tasks_per_second(slug, workdir, cases):
             for name, (task, options) in cases.items():
                 worker_cpu = cpu_seconds(worker.process.pid)
                 redis_cpu = redis_cpu_seconds(client)
-                seconds = seconds_for_a_round(getattr(tasks, task), options, worker)
+                seconds = seconds_for_a_round(
+                    getattr(tasks, task), options, worker, (recorded or {}).get(name)
+                )
                 rounds[name].append(
                     (
                         seconds,

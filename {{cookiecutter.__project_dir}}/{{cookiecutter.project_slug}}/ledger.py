@@ -150,16 +150,41 @@ def record(name: str, task_id: str, **fields: Any) -> None:
     Never raises: a write that fails is logged, and counted in the entry's
     ``missed_writes`` by the next write that succeeds.
     """
-    now = time.time()
     missed = _missed.pop(name, 0)
     try:
-        _script()(
-            keys=[entry_key(name), runs_key(name), order_key(name)],
-            args=[task_id, json.dumps(_set(fields)), now, RECENT_RUNS, missed],
-        )
+        _script()(*_script_call(name, task_id, fields, time.time(), missed))
     except redis.RedisError as exc:
         _missed[name] += missed + 1
         logger.warning("The run ledger missed a write for %s (%s): %s", name, task_id, exc)
+
+
+# A write: the entry's name, the run's task id, and the fields to set on the run.
+Write = tuple[str, str, dict[str, Any]]
+
+
+def record_many(writes: list[Write]) -> None:
+    """Each write as ``record`` makes it, in order, all in one round trip; never raises."""
+    now = time.time()
+    earlier = {name: _missed.pop(name, 0) for name, _, _ in writes}
+    unsent = dict(earlier)  # an entry's earlier misses go with its first write only
+    try:
+        with _client().pipeline(transaction=False) as pipe:
+            for name, task_id, fields in writes:
+                keys, args = _script_call(name, task_id, fields, now, unsent.pop(name, 0))
+                _script()(keys, args, client=pipe)
+            pipe.execute()
+    except redis.RedisError as exc:
+        _missed.update(earlier)
+        _missed.update(name for name, _, _ in writes)
+        logger.warning("The run ledger missed %d writes: %s", len(writes), exc)
+
+
+def _script_call(
+    name: str, task_id: str, fields: dict[str, Any], now: float, missed: int
+) -> tuple[list[str], list[Any]]:
+    """RECORD_SCRIPT's keys and arguments for one write."""
+    keys = [entry_key(name), runs_key(name), order_key(name)]
+    return keys, [task_id, json.dumps(_set(fields)), now, RECENT_RUNS, missed]
 
 
 def _set(fields: dict[str, Any]) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from ..celery_app import app
 from ..job_status import Status
 from ..jobs import all_jobs, open_schedule_store
 from ..locks import exclusive
+from ..run_events import RunWrites, send_by_hand
 from .scheduler_support import beat_app_schedule, one_second_heartbeat, store_code_schedule
 from .support import (
     BEAT_APP,
@@ -41,6 +42,7 @@ from .support import (
 # Runs may take 2 s at most: a 1-second heartbeat's grace is then 1 + 2 s.
 QUICK_LIMITS = {"TASK_SOFT_TIME_LIMIT": "1", "TASK_TIME_LIMIT": "2"}
 REFRESH_LOCK = f"{PACKAGE}.tasks.records.refresh_stale_records"
+HEARTBEAT_TASK = f"{PACKAGE}.tasks.heartbeat.heartbeat"
 
 
 def jobs_check(**environment):
@@ -266,6 +268,36 @@ def _answers(url):
         return httpx.get(url).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+def test_a_worker_stopped_right_after_a_run_has_written_how_it_ended(redis, start_worker):
+    # A worker writes the ledger from a thread, a moment after each run;
+    # stopped (SIGTERM to it and its pool processes, as `docker stop`), it
+    # writes what waits as it goes.
+    worker = start_worker("--queues=ledger-stop", "--concurrency=1")
+    wait_for(lambda: worker_is_ready(worker), 30, worker.log)
+    options = {"queue": "ledger-stop"}
+    task_id = send_by_hand(app, "heartbeat", HEARTBEAT_TASK, [], {}, options).id
+    wait_for(lambda: f"[{task_id}] succeeded" in worker.log(), 30, worker.log)
+    worker.stop()
+
+    run = ledger.run("heartbeat", task_id) or {}
+    assert (run.get("outcome"), "started_at" in run) == ("succeeded", True), run
+
+
+def test_a_long_run_is_written_as_started_while_it_runs(redis):
+    writes = RunWrites()
+    writes.started("busy", "run-1", {"started_at": time.time(), "worker": "w1"})
+    wait_for(lambda: ledger.run("busy", "run-1"), 5, "the start was not written")
+    writes.ended("busy", "run-1", {"outcome": "succeeded", "duration": 3.0})
+    writes.flush()  # as the process stops: the end, without waiting for the thread
+    assert ledger.run("busy", "run-1") == {
+        "id": "run-1",
+        "started_at": pytest.approx(time.time(), abs=10),
+        "worker": "w1",
+        "outcome": "succeeded",
+        "duration": 3.0,
+    }
 
 
 def test_make_run_reports_a_run_that_keeps_no_result(redis, worker):
