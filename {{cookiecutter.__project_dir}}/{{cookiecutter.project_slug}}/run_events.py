@@ -61,12 +61,11 @@ class RunWrites:
 
     def _reset(self) -> None:
         self._lock = threading.Lock()
-        self._writing_lock = (
-            threading.Lock()
-        )  # one write at a time, so flush waits for the thread's
+        # One write at a time: a flush waits for the thread's write under way.
+        self._one_write_at_a_time = threading.Lock()
         self._starts: dict[str, tuple[float, ledger.Write]] = {}  # by task id
         self._ends: list[ledger.Write] = []
-        self._writing = False
+        self._thread_started = False
 
     def started(self, name: str, task_id: str, fields: dict[str, Any]) -> None:
         with self._lock:
@@ -84,8 +83,8 @@ class RunWrites:
         self._write(started_before=math.inf)
 
     def _write_from_a_thread(self) -> None:
-        if not self._writing:  # the first run of this process
-            self._writing = True
+        if not self._thread_started:  # the first run of this process
+            self._thread_started = True
             threading.Thread(target=self._write_forever, name="run-ledger", daemon=True).start()
 
     def _write_forever(self) -> None:
@@ -94,7 +93,7 @@ class RunWrites:
             self._write(started_before=time.monotonic() - START_ALONE_AFTER_SECONDS)
 
     def _write(self, started_before: float) -> None:
-        with self._writing_lock:
+        with self._one_write_at_a_time:
             with self._lock:
                 writes, self._ends = self._ends, []
                 for task_id, (since, write) in list(self._starts.items()):
