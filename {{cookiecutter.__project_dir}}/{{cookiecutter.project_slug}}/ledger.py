@@ -163,7 +163,12 @@ Write = tuple[str, str, dict[str, Any]]
 
 
 def record_many(writes: list[Write]) -> None:
-    """Each write as ``record`` makes it, in order, all in one round trip; never raises."""
+    """Each write as ``record`` makes it, in order, all in one pipeline; never raises.
+
+    ``record`` does not go through here: a pipeline of scripts first asks
+    Redis whether it has them, one more round trip, which beat's write
+    before each send would wait for.
+    """
     now = time.time()
     earlier = {name: _missed.pop(name, 0) for name, _, _ in writes}
     unsent = dict(earlier)  # an entry's earlier misses go with its first write only
